@@ -1,0 +1,35 @@
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo bench skill lock clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml setup.py constraints.txt
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+demo: $(STAMP)
+	$(PY) -m nexla_mcp.demo
+
+bench: $(STAMP)
+	$(PY) -m pytest benchmarks -q -p no:xdist
+
+skill: $(STAMP)
+	$(PY) -m nexla_ops.packaging dist
+
+lock: $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache

@@ -1,0 +1,1 @@
+"""Durable sandbox state: SQLite (WAL) in the data directory. Never imports starlette."""

@@ -1,0 +1,146 @@
+"""The one way a script runs: parse, configure, call the operation, print, exit with a shared code.
+
+A script's ``main`` builds a parser with :func:`script_parser`, then hands an async ``action``
+to :class:`Script`. The action receives the parsed arguments, an ``AsyncNexlaClient`` and a
+progress callback, calls exactly one operation and returns its pydantic result. Everything else
+(stdout/stderr discipline, ``--json``, redaction, exit codes) lives here so scripts stay thin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
+
+
+class ExitCode(IntEnum):
+    """Exit codes shared by every script (documented in REFERENCE.md)."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    CONFIG_OR_AUTH = 3
+    NOT_FOUND = 4
+    CHECK_FAILED = 5
+    TEMPORARY = 6
+
+
+Action = Callable[[argparse.Namespace, Any, ProgressCallback], Awaitable[BaseModel]]
+Renderer = Callable[[Any], str]
+
+
+def script_parser(prog: str, description: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser with the flags every script shares and an examples section in ``--help``."""
+    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+    epilog += (
+        "\n\nenvironment: NEXLA_SERVICE_KEY or NEXLA_ACCESS_TOKEN, NEXLA_API_URL (see REFERENCE.md)."
+        "\nexit codes: 0 ok, 1 failed, 2 usage, 3 config/auth, 4 not found, 5 check failed, 6 temporary."
+    )
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+class _StderrProgress:
+    """Prints progress events to stderr: a redrawn line on a terminal, one line per event otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self._quiet = quiet
+        self._tty = sys.stderr.isatty()
+
+    async def __call__(self, event: ProgressEvent) -> None:
+        if self._quiet:
+            return
+        count = f" [{event.current}/{event.total}]" if event.current is not None and event.total else ""
+        line = f"{event.step}{count}: {event.message}"
+        if self._tty:
+            sys.stderr.write("\r\033[K" + line)
+            if event.total is None or event.current == event.total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def _error_document(error: BaseException, code: ExitCode) -> dict[str, Any]:
+    from nexla_ops.redaction import scrub_text
+
+    to_dict = getattr(error, "to_dict", None)
+    if callable(to_dict):
+        detail = dict(to_dict())
+    else:
+        detail = {"type": type(error).__name__, "message": scrub_text(str(error))}
+    detail["exit_code"] = int(code)
+    return {"ok": False, "error": detail}
+
+
+class Script:
+    """Runs one script invocation; ``Script(parser, action, render).main(argv)`` returns the exit code."""
+
+    def __init__(self, parser: argparse.ArgumentParser, action: Action, render: Renderer) -> None:
+        self._parser = parser
+        self._action = action
+        self._render = render
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        args = self._parser.parse_args(argv)
+        try:
+            result = asyncio.run(self._run(args))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except BaseException as error:  # noqa: BLE001 - every failure becomes a documented exit code
+            return self._fail(args, error)
+        return self._succeed(args, result)
+
+    async def _run(self, args: argparse.Namespace) -> BaseModel:
+        from nexla_ops.client import AsyncNexlaClient
+        from nexla_ops.config import Settings
+
+        settings = Settings.from_env()
+        async with AsyncNexlaClient(settings) as client:
+            return await self._action(args, client, _StderrProgress(args.quiet))
+
+    def _succeed(self, args: argparse.Namespace, result: BaseModel) -> int:
+        from nexla_ops.redaction import redact
+
+        code = ExitCode(getattr(result, "exit_code", ExitCode.OK))
+        payload = redact(result.model_dump(mode="json"))
+        if args.json:
+            print(json.dumps({"ok": code == ExitCode.OK, "result": payload}, indent=2, default=str))
+        else:
+            print(self._render(result))
+        return int(code)
+
+    def _fail(self, args: argparse.Namespace, error: BaseException) -> int:
+        from nexla_ops.errors import NexlaError
+        from nexla_ops.redaction import scrub_text
+
+        if isinstance(error, NexlaError):
+            code = ExitCode(error.exit_code)
+        elif isinstance(error, PydanticValidationError | ValueError | FileNotFoundError):
+            code = ExitCode.USAGE
+        else:
+            code = ExitCode.FAILED
+        document = _error_document(error, code)
+        if args.json:
+            print(json.dumps(document, indent=2, default=str))
+        hint = document["error"].get("hint")
+        print(f"error: {document['error']['message']}", file=sys.stderr)
+        if hint:
+            print(f"hint: {hint}", file=sys.stderr)
+        if code == ExitCode.FAILED and not isinstance(error, NexlaError):
+            print(f"({type(error).__name__}: {scrub_text(str(error))})", file=sys.stderr)
+        return int(code)

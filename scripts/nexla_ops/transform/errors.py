@@ -1,0 +1,28 @@
+"""Errors raised for invalid transform specs and expressions."""
+
+from __future__ import annotations
+
+
+class TransformSpecError(ValueError):
+    """A transform spec or expression is invalid; raised before any record is touched.
+
+    ``operation_index`` is the position in ``operations`` (``None`` for problems with the transform
+    object itself or for a bare expression), ``field`` is the key of the operation that is wrong
+    (``condition``, ``fields``...). ``str(error)`` is the whole actionable message, for example
+    ``operations[3] (filter): unexpected token ')' at column 14 in condition "a = )"``.
+    """
+
+    def __init__(self, message: str, *, operation_index: int | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.operation_index = operation_index
+        self.field = field
+
+
+class ExpressionSyntaxError(TransformSpecError):
+    """An expression does not parse; ``column`` is the 1-based position of the problem."""
+
+    def __init__(self, reason: str, column: int) -> None:
+        super().__init__(f"{reason} at column {column}")
+        self.reason = reason
+        self.column = column

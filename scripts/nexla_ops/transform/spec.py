@@ -1,0 +1,212 @@
+"""Validation of the transform object into typed operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .errors import ExpressionSyntaxError, TransformSpecError
+from .parser import parse_expression
+from .syntax import Expression
+
+SUPPORTED_VERSIONS = (1, 2)
+CAST_TYPES = ("string", "integer", "number", "boolean", "timestamp", "date")
+
+
+@dataclass(frozen=True)
+class Flatten:
+    index: int
+    path: str
+    alias: str | None
+    name: str = "flatten"
+
+
+@dataclass(frozen=True)
+class Rename:
+    index: int
+    fields: dict[str, str]
+    name: str = "rename"
+
+
+@dataclass(frozen=True)
+class Compute:
+    index: int
+    expression: Expression
+    text: str
+    target: str
+    name: str = "compute"
+
+
+@dataclass(frozen=True)
+class Filter:
+    index: int
+    condition: Expression
+    text: str
+    name: str = "filter"
+
+
+@dataclass(frozen=True)
+class Typecast:
+    index: int
+    fields: dict[str, str]
+    name: str = "typecast"
+
+
+@dataclass(frozen=True)
+class Select:
+    index: int
+    fields: list[str]
+    name: str = "select"
+
+
+@dataclass(frozen=True)
+class Drop:
+    index: int
+    fields: list[str]
+    name: str = "drop"
+
+
+@dataclass(frozen=True)
+class Default:
+    index: int
+    values: dict[str, Any]
+    name: str = "default"
+
+
+Operation = Union[Flatten, Rename, Compute, Filter, Typecast, Select, Drop, Default]
+
+# operation name -> (required keys, optional keys); "description" is allowed everywhere.
+_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "flatten": (("path",), ("alias",)),
+    "rename": (("fields",), ()),
+    "compute": (("expression", "as"), ()),
+    "filter": (("condition",), ()),
+    "typecast": (("fields",), ()),
+    "select": (("fields",), ()),
+    "drop": (("fields",), ()),
+    "default": (("values",), ()),
+}
+_ALIASES = {"map": "rename"}
+
+
+def validate_transform(spec: dict) -> None:
+    """Raise TransformSpecError (naming the operation index and key) unless ``spec`` is a valid transform.
+
+    Checks the object shape, the version (1 or 2, default 1), every operation name and its keys,
+    the parameter types, and parses every expression.
+    """
+    parse_transform(spec)
+
+
+def parse_transform(spec: dict) -> list[Operation]:
+    """The typed operations of a valid transform object; raises TransformSpecError otherwise."""
+    if not isinstance(spec, dict):
+        raise TransformSpecError(
+            f'transform must be an object like {{"version": 1, "operations": [...]}}, got {type(spec).__name__}'
+        )
+    unknown = sorted(set(spec) - {"version", "operations", "description"})
+    if unknown:
+        raise TransformSpecError(
+            f"transform has unknown key(s) {', '.join(map(repr, unknown))} (allowed: version, operations)",
+            field=unknown[0],
+        )
+    version = spec.get("version", 1)
+    if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
+        raise TransformSpecError(f"transform version must be 1 or 2, got {version!r}", field="version")
+    operations = spec.get("operations")
+    if not isinstance(operations, list):
+        raise TransformSpecError(
+            f"transform needs an 'operations' list, got {type(operations).__name__ if 'operations' in spec else 'nothing'}",
+            field="operations",
+        )
+    return [_operation(index, raw) for index, raw in enumerate(operations)]
+
+
+def _operation(index: int, raw: Any) -> Operation:
+    if not isinstance(raw, dict):
+        raise TransformSpecError(
+            f"operations[{index}]: must be an object with an 'operation' key, got {type(raw).__name__}",
+            operation_index=index,
+        )
+    name = raw.get("operation")
+    if not isinstance(name, str) or _ALIASES.get(name, name) not in _KEYS:
+        raise TransformSpecError(
+            f"operations[{index}]: unknown operation {name!r} (supported: {', '.join(_KEYS)})",
+            operation_index=index,
+            field="operation",
+        )
+    name = _ALIASES.get(name, name)
+    required, optional = _KEYS[name]
+
+    def fail(message: str, key: str | None) -> TransformSpecError:
+        return TransformSpecError(f"operations[{index}] ({name}): {message}", operation_index=index, field=key)
+
+    for key in required:
+        if key not in raw:
+            raise fail(f"missing required key '{key}'", key)
+    extra = sorted(set(raw) - {"operation", "description", *required, *optional})
+    if extra:
+        allowed = ", ".join((*required, *optional))
+        raise fail(f"unknown key {extra[0]!r} (allowed: {allowed})", extra[0])
+
+    def name_value(key: str, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"{where} must be a non-empty field name, got {value!r}", key)
+        return value
+
+    def expression(key: str) -> tuple[Expression, str]:
+        text = raw[key]
+        if not isinstance(text, str):
+            raise fail(f"'{key}' must be an expression string, got {type(text).__name__}", key)
+        try:
+            return parse_expression(text), text
+        except ExpressionSyntaxError as error:
+            raise fail(f"{error} in {key} {text!r}", key) from None
+
+    def mapping(key: str) -> dict:
+        value = raw[key]
+        if not isinstance(value, dict) or not value:
+            raise fail(f"'{key}' must be a non-empty object, got {value!r}", key)
+        for field_name in value:
+            name_value(key, field_name, f"every key of '{key}'")
+        return value
+
+    def name_list(key: str) -> list[str]:
+        value = raw[key]
+        if not isinstance(value, list) or not value:
+            raise fail(f"'{key}' must be a non-empty list of field names, got {value!r}", key)
+        return [name_value(key, item, f"'{key}[{i}]'") for i, item in enumerate(value)]
+
+    if name == "flatten":
+        alias = raw.get("alias")
+        if alias is not None:
+            name_value("alias", alias, "'alias'")
+        return Flatten(index, name_value("path", raw["path"], "'path'"), alias)
+    if name == "rename":
+        fields = mapping("fields")
+        targets: dict[str, str] = {}
+        for source, target in fields.items():
+            name_value("fields", target, f"the new name for {source!r}")
+            if target in targets:
+                raise fail(f"{source!r} and {targets[target]!r} are both renamed to {target!r}", "fields")
+            targets[target] = source
+        return Rename(index, dict(fields))
+    if name == "compute":
+        parsed, text = expression("expression")
+        return Compute(index, parsed, text, name_value("as", raw["as"], "'as'"))
+    if name == "filter":
+        parsed, text = expression("condition")
+        return Filter(index, parsed, text)
+    if name == "typecast":
+        fields = mapping("fields")
+        for field_name, type_name in fields.items():
+            if type_name not in CAST_TYPES:
+                raise fail(
+                    f"cannot cast {field_name!r} to {type_name!r} (types: {', '.join(CAST_TYPES)})", "fields"
+                )
+        return Typecast(index, dict(fields))
+    if name == "select":
+        return Select(index, name_list("fields"))
+    if name == "drop":
+        return Drop(index, name_list("fields"))
+    return Default(index, dict(mapping("values")))

@@ -1,0 +1,257 @@
+"""HTTP routes the runtime serves: samples, daily/run/flow metrics, run logs, run-now and the webhook.
+
+Shapes follow the API contract, section 4.6. Authentication is sandbox-core's (the user arrives in
+`request.state.user`); permissions go through `request.app.state.access.require`. Errors are raised
+as sandbox-core's `ApiError`, which its exception handler renders.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from nexla_sandbox.errors import ApiError, bad_request, not_found
+from nexla_sandbox.params import flag, integer, page_window
+from nexla_sandbox.state.flows import FlowIndex, root_of
+
+if TYPE_CHECKING:
+    from . import Runtime
+
+RESOURCE_TYPES = ("data_sources", "data_sets", "data_sinks")
+MAX_SAMPLES = 500
+
+
+def api_routes(runtime: Runtime) -> list[BaseRoute]:
+    handlers = _Handlers(runtime)
+    routes: list[BaseRoute] = [
+        Route("/data_sets/{id:int}/samples", handlers.samples, methods=["GET"]),
+        Route("/_sandbox/sources/{id:int}/run", handlers.run_now, methods=["POST"]),
+    ]
+    for kind in RESOURCE_TYPES:
+        routes += [
+            Route(f"/{kind}/{{id:int}}/metrics", handlers.daily, methods=["GET"]),
+            Route(f"/{kind}/{{id:int}}/metrics/run_summary", handlers.run_summary, methods=["GET"]),
+            Route(f"/data_flows/{kind}/{{id:int}}/metrics", handlers.flow_metrics, methods=["GET"]),
+            Route(f"/data_flows/{kind}/{{id:int}}/logs", handlers.logs, methods=["GET"]),
+        ]
+    return routes
+
+
+def webhook_routes(runtime: Runtime) -> list[BaseRoute]:
+    return [Route("/webhook/{id:int}", _Handlers(runtime).webhook, methods=["POST"])]
+
+
+def _kind_of(request: Request) -> str:
+    segments = request.url.path.split("/")
+    return next(segment for segment in segments if segment in RESOURCE_TYPES)
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+
+
+def _day(query: Any, name: str, required: bool) -> date | None:
+    raw = query.get(name)
+    if not raw:
+        if required:
+            raise bad_request(f"Query parameter '{name}' is required (YYYY-MM-DD)", name)
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise bad_request(f"Query parameter '{name}' must be a date like 2025-01-31", name) from None
+
+
+def _epoch(query: Any, name: str) -> float | None:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_request(f"Query parameter '{name}' must be Unix seconds", name) from None
+    return value / 1000 if value > 1e11 else value
+
+
+def _meta(page: int, per_page: int, total: int) -> dict[str, int]:
+    return {"currentPage": page, "pageCount": max(1, math.ceil(total / per_page)) if total else 0,
+            "totalCount": total}
+
+
+class _Handlers:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+
+    def _resource(self, request: Request, kind: str) -> dict:
+        return request.app.state.access.require(request.state.user, kind, request.path_params["id"], "read")
+
+    def _source_of(self, kind: str, record: dict) -> dict | None:
+        return record if kind == "data_sources" else root_of(self.store, kind, record)
+
+    async def samples(self, request: Request) -> JSONResponse:
+        record = self._resource(request, "data_sets")
+        count = min(integer(request.query_params, "count", 10, minimum=1) or 10, MAX_SAMPLES)
+        with_meta = flag(request.query_params, "include_metadata")
+        flag(request.query_params, "live")  # accepted for the SDK; samples are always computed now
+        records = self.runtime.samples(record, count)
+        if not with_meta:
+            return JSONResponse(records)
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        wrapped = [
+            {"rawMessage": item,
+             "nexlaMetaData": {"timestamp": stamp, "source": "sandbox", "data_set_id": record["id"], "offset": n}}
+            for n, item in enumerate(records)
+        ]
+        return JSONResponse(wrapped)
+
+    async def daily(self, request: Request) -> JSONResponse:
+        kind = _kind_of(request)
+        record = self._resource(request, kind)
+        start = _day(request.query_params, "from", True)
+        end = _day(request.query_params, "to", False)
+        days: dict[str, dict[str, int]] = defaultdict(lambda: {"records": 0, "size": 0, "errors": 0})
+        for row in self.runtime.ledger.metrics(kind, record["id"]):
+            day = datetime.fromtimestamp(row["started_at"], UTC).date()
+            if day < start or (end is not None and day > end):
+                continue
+            totals = days[day.isoformat()]
+            for name in ("records", "size", "errors"):
+                totals[name] += row[name]
+        metrics = [{"time": day, **days[day]} for day in sorted(days)]
+        return JSONResponse({"status": 200, "metrics": metrics})
+
+    async def run_summary(self, request: Request) -> JSONResponse:
+        kind = _kind_of(request)
+        record = self._resource(request, kind)
+        page, size = page_window(request.query_params, "size")
+        orderby = request.query_params.get("orderby") or "runId"
+        if orderby not in ("runId", "lastWritten"):
+            raise bad_request("Query parameter 'orderby' must be runId or lastWritten", "orderby")
+        source = self._source_of(kind, record)
+        detected = self.runtime.detected_id(source["id"]) if source else None
+        items = []
+        for row in self.runtime.ledger.metrics(kind, record["id"]):
+            run = self.runtime.ledger.run(row["run_id"]) or {}
+            failed = row["status"] == "FAILED" or (kind == "data_sources" and run.get("status") == "FAILED")
+            item = {
+                "runId": row["run_id"],
+                "lastWritten": int(row["ended_at"]),
+                "dataSetId": row["data_set_id"] or detected or 0,
+                "records": row["records"], "size": row["size"], "errors": row["errors"],
+                "status": "FAILED" if failed else "SUCCESS",
+                "startTime": _iso(row["started_at"]), "endTime": _iso(row["ended_at"]),
+            }
+            message = row["error_message"] or (run.get("error_message") if kind == "data_sources" else None)
+            if failed and message:
+                item["error_message"] = message
+            items.append(item)
+        items.sort(key=lambda item: (item[orderby], item["runId"]), reverse=True)
+        window = items[(page - 1) * size:page * size]
+        return JSONResponse({"status": 200, "metrics": {"data": window, "meta": _meta(page, size, len(items))}})
+
+    async def flow_metrics(self, request: Request) -> JSONResponse:
+        kind = _kind_of(request)
+        record = self._resource(request, kind)
+        start = _day(request.query_params, "from", False)
+        end = _day(request.query_params, "to", False)
+        page, per_page = page_window(request.query_params)
+        members = FlowIndex.build(self.store).members(kind, record)
+        rows = []
+        for member_kind, items in members.items():
+            for item in items:
+                for row in self.runtime.ledger.metrics(member_kind, item["id"]):
+                    day = datetime.fromtimestamp(row["started_at"], UTC).date()
+                    if (start is None or day >= start) and (end is None or day <= end):
+                        rows.append(row)
+        run_ids = sorted({row["run_id"] for row in rows}, reverse=True)
+        chosen = set(run_ids[(page - 1) * per_page:page * per_page])
+        data: dict[str, dict[str, Any]] = {}
+        for row in sorted(rows, key=lambda r: r["run_id"]):
+            if row["run_id"] not in chosen:
+                continue
+            entry = data.setdefault(str(row["resource_id"]), {
+                "records": 0, "size": 0, "errors": 0, "runId": row["run_id"],
+                "resource_type": row["resource_type"], "runs": [],
+            })
+            for name in ("records", "size", "errors"):
+                entry[name] += row[name]
+            entry["runId"] = row["run_id"]
+            entry["reporting_date"] = _iso(row["ended_at"])
+            entry["runs"].append({"runId": row["run_id"], "records": row["records"], "size": row["size"],
+                                  "errors": row["errors"], "status": row["status"]})
+        return JSONResponse({"status": 200, "message": "Ok",
+                             "metrics": {"data": data, "meta": _meta(page, per_page, len(run_ids))}})
+
+    async def logs(self, request: Request) -> JSONResponse:
+        kind = _kind_of(request)
+        record = self._resource(request, kind)
+        run_id = integer(request.query_params, "run_id", None)
+        start = _epoch(request.query_params, "from")
+        end = _epoch(request.query_params, "to")
+        page, per_page = page_window(request.query_params)
+        source = self._source_of(kind, record)
+        entries = []
+        for row in self.runtime.ledger.logs(source["id"]) if source else []:
+            if kind != "data_sources" and (row["resource_type"], row["resource_id"]) != (kind, record["id"]):
+                continue
+            if run_id is not None and row["run_id"] != run_id:
+                continue
+            if (start is not None and row["timestamp"] < start) or (end is not None and row["timestamp"] > end):
+                continue
+            entries.append({
+                "timestamp": _iso(row["timestamp"]), "level": row["level"], "message": row["message"],
+                "resource_id": row["resource_id"], "resource_type": row["resource_type"],
+                "run_id": row["run_id"], "details": row["details"],
+            })
+        window = entries[(page - 1) * per_page:page * per_page]
+        return JSONResponse({"status": 200, "message": "Ok", "logs": window,
+                             "meta": _meta(page, per_page, len(entries))})
+
+    async def run_now(self, request: Request) -> JSONResponse:
+        source_id = request.path_params["id"]
+        if self.store.get("data_sources", source_id) is None:
+            raise not_found("data_sources", source_id)
+        result = await run_in_threadpool(self.runtime.run_now, source_id)
+        return JSONResponse(result)
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        source_id = request.path_params["id"]
+        source = self.store.get("data_sources", source_id)
+        if source is None or source.get("source_type") != "nexla_rest":
+            raise ApiError(404, f"no webhook source {source_id}", resource_type="data_sources",
+                           resource_id=source_id)
+        if not self.runtime.webhook_key_valid(source, _presented_key(request)):
+            raise ApiError(401, "webhook API key missing or invalid: pass ?api_key= or "
+                                "Authorization: Basic base64(api_key)")
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise bad_request("webhook body must be JSON: one object or an array of objects", "body") from None
+        records = body if isinstance(body, list) else [body]
+        if not records or not all(isinstance(item, dict) for item in records):
+            raise bad_request("webhook body must be one JSON object or a non-empty array of objects", "body")
+        return JSONResponse(await run_in_threadpool(self.runtime.accept_push, source, records))
+
+
+def _presented_key(request: Request) -> str | None:
+    key = request.query_params.get("api_key")
+    if key:
+        return key
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            return base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return None

@@ -1,0 +1,154 @@
+"""Validate a deployment before anything changes: credentials, environment, transforms.
+
+Checks, each reported with the spec path of the field at fault:
+
+* every ``{from_env: VAR}`` credential field has its variable set;
+* every credential the spec names by id (or that this deployment created before) probes OK;
+* every inline transform is valid for the local engine (the error names the operation index and
+  key, e.g. ``nexsets[0].transform.operations[1].condition``) and, when the source already exists
+  and its detected nexset has samples, the chain runs on them with no record errors.
+
+Only GET requests are sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from nexla_ops.errors import NexlaError
+from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowSpec, SpecError, SpecIssue, resolve_fields
+from nexla_ops.operations.deploy.state import credential_keys, discover
+from nexla_ops.operations.transforms import fetch_samples
+from nexla_ops.transform import TransformSpecError, run_on_records, validate_transform
+
+PROBE_OK = {"ok", "success", "verified"}
+
+
+class CredentialCheck(BaseModel):
+    """Result of probing one credential."""
+
+    path: str
+    id: int | None = None
+    status: str = Field(description="ok, failed, or pending (created by apply, probed then).")
+    message: str = ""
+
+
+class TransformCheck(BaseModel):
+    """Result of checking one nexset's transform."""
+
+    path: str
+    valid: bool
+    checked_on_samples: bool = False
+    records_in: int | None = None
+    records_out: int | None = None
+    record_errors: int = 0
+    message: str = ""
+
+
+class ValidationReport(BaseModel):
+    """Everything validate found; ``ok`` is false when any issue exists (exit code 5)."""
+
+    name: str
+    ok: bool
+    issues: list[SpecIssue] = Field(default_factory=list)
+    credentials: list[CredentialCheck] = Field(default_factory=list)
+    transforms: list[TransformCheck] = Field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 5
+
+
+async def probe(client: Any, credential_id: int) -> tuple[bool, str]:
+    """(ok, message) of GET /data_credentials/{id}/probe; API errors count as a failed probe."""
+    try:
+        reply = await client.get(f"/data_credentials/{credential_id}/probe")
+    except NexlaError as error:
+        return False, error.message
+    if reply is None or not isinstance(reply, Mapping):
+        return True, str(reply or "ok")
+    status = str(reply.get("status", "success")).lower()
+    return status in PROBE_OK and reply.get("connection_verified", True) is not False, str(reply.get("message") or status)
+
+
+def check_transform_spec(path: str, transform: dict[str, Any]) -> SpecIssue | None:
+    """A SpecIssue naming the failing operation and key, or None when the transform is valid."""
+    try:
+        validate_transform(transform)
+    except TransformSpecError as error:
+        where = f"{path}.transform"
+        if error.operation_index is not None:
+            where += f".operations[{error.operation_index}]"
+            if error.field:
+                where += f".{error.field}"
+        return SpecIssue(path=where, message=str(error))
+    return None
+
+
+async def validate_deployment(client: Any, spec: FlowSpec, *, env: Mapping[str, str] | None = None) -> ValidationReport:
+    """Validate ``spec`` against the environment and the server without changing anything."""
+    issues: list[SpecIssue] = []
+    for path, credential in credential_keys(spec):
+        if isinstance(credential, CredentialDef):
+            try:
+                resolve_fields(credential.fields, f"{path}.fields", env)
+            except SpecError as error:
+                issues.extend(error.issues)
+    existing = await discover(client, spec)
+    checks: list[CredentialCheck] = []
+    for path, credential in credential_keys(spec):
+        if isinstance(credential, CredentialRef):
+            credential_id: int | None = credential.id
+        else:
+            record = existing.credentials.get(credential.name)
+            credential_id = int(record["id"]) if record else None
+        if credential_id is None:
+            checks.append(CredentialCheck(path=path, status="pending", message="created and probed by apply"))
+            continue
+        ok, message = await probe(client, credential_id)
+        checks.append(CredentialCheck(path=path, id=credential_id, status="ok" if ok else "failed", message=message))
+        if not ok:
+            issues.append(SpecIssue(path=path, message=f"credential {credential_id} failed its probe: {message}"))
+    samples: list[dict[str, Any]] | None = None
+    if existing.detected is not None:
+        samples = await fetch_samples(client, int(existing.detected["id"])) or None
+    transforms: list[TransformCheck] = []
+    for index, nexset in enumerate(spec.nexsets):
+        path = f"nexsets[{index}]"
+        if nexset.transform is None:
+            transforms.append(TransformCheck(path=path, valid=True, message=f"reusable transform {nexset.transform_id}: not run locally"))
+            samples = None
+            continue
+        issue = check_transform_spec(path, nexset.transform)
+        if issue is not None:
+            issues.append(issue)
+            transforms.append(TransformCheck(path=path, valid=False, message=issue.message))
+            samples = None
+            continue
+        if samples is None:
+            transforms.append(TransformCheck(path=path, valid=True, message="valid; no samples to run it on yet"))
+            continue
+        result = run_on_records(nexset.transform, samples)
+        output = result.records(json_safe_values=True)
+        check = TransformCheck(path=path, valid=True, checked_on_samples=True, records_in=len(samples),
+                               records_out=len(output), record_errors=result.error_count)
+        if result.error_count:
+            first = result.errors[0]
+            where = f"{path}.transform.operations[{first.operation_index}]"
+            check.message = f"{result.error_count} record error(s) on samples; first: {first.message}"
+            issues.append(SpecIssue(path=where, message=check.message))
+        transforms.append(check)
+        samples = output
+    for conflict in existing.conflicts:
+        issues.append(SpecIssue(
+            path="source" if conflict["kind"] == "data_sources" else "credential",
+            message=f"{conflict['kind']} {conflict['id']} is named {conflict['name']!r} but was not created by this "
+                    f"deployment (no tag {spec.tag}); rename it or the spec's resource",
+        ))
+    return ValidationReport(name=spec.name, ok=not issues, issues=issues, credentials=checks, transforms=transforms)
+
+
+__all__ = ["CredentialCheck", "TransformCheck", "ValidationReport", "check_transform_spec", "probe", "validate_deployment"]

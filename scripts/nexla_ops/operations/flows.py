@@ -1,0 +1,253 @@
+"""Flow control: summarise a flow tree, activate or pause it, copy it, delete it safely.
+
+A target is any flow resource (source, nexset, destination) or a flow node id (kind ``flows``).
+Whole-tree actions go through the flow's root node (``/flows/{id}/...?all=1``); single-resource
+actions go to the resource itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from nexla_ops.errors import NotFoundError
+from nexla_ops.operations.errors import OperationRefused
+from nexla_ops.redaction import redact
+from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
+
+_NODE_KEYS = (("data_source_id", ResourceKind.SOURCES), ("data_set_id", ResourceKind.NEXSETS), ("data_sink_id", ResourceKind.DESTINATIONS))
+ACTIVE_STATES = {"ACTIVE", "PROCESSING"}
+
+
+def _flow_kind(value: Any) -> ResourceKind:
+    kind = parse_kind(value)
+    if kind not in (*FLOW_RESOURCE_KINDS, ResourceKind.FLOWS):
+        raise ValueError(f"kind: {kind.value} is not part of a flow; use data_sources, data_sets, data_sinks or flows")
+    return kind
+
+
+class FlowNodeSummary(BaseModel):
+    """One node of a flow tree."""
+
+    node_id: int
+    kind: ResourceKind
+    id: int
+    name: str | None = None
+    status: str | None = None
+    parent_node_id: int | None = None
+
+
+class FlowSummary(BaseModel):
+    """A flow tree flattened: its nodes, the credentials it uses, node counts by kind."""
+
+    flow_id: int = Field(description="Root node id (use with /flows/{id}).")
+    source_id: int | None = None
+    name: str | None = None
+    status: str | None = None
+    project_id: int | None = None
+    nodes: list[FlowNodeSummary]
+    credentials: list[dict[str, Any]] = Field(default_factory=list, description="[{id, name, type}] used by the flow.")
+    counts: dict[str, int]
+
+    @property
+    def active(self) -> bool:
+        return any((node.status or "").upper() in ACTIVE_STATES for node in self.nodes)
+
+
+class FlowTarget(BaseModel):
+    """What to activate or pause: a resource (or flow node id with kind ``flows``)."""
+
+    kind: ResourceKind = Field(description="data_sources, data_sets, data_sinks (aliases accepted) or flows (a node id).")
+    id: int
+    whole_tree: bool = Field(default=True, description="Act on the whole flow (all=1); false acts on this resource only.")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> ResourceKind:
+        return _flow_kind(value)
+
+
+class FlowControlResult(BaseModel):
+    """The flow after an activate or pause."""
+
+    action: str
+    target: FlowTarget
+    flow: FlowSummary
+
+
+class CopyOptions(BaseModel):
+    """Options of POST /flows/{id}/copy."""
+
+    reuse_data_credentials: bool = Field(default=False, description="The copy uses the same credentials (else they are copied).")
+    copy_access_controls: bool = Field(default=False, description="Copy the sharing (accessors) too.")
+    copy_dependent_data_flows: bool = Field(default=False, description="Also copy flows that depend on this one.")
+    owner_id: int | None = Field(default=None, description="Owner of the copy (default: you).")
+    org_id: int | None = Field(default=None, description="Org of the copy (default: yours).")
+
+
+class CopyResult(BaseModel):
+    """The original flow id and the tree of the new copy."""
+
+    original_flow_id: int
+    new_flow: FlowSummary
+
+
+class DeleteRequest(BaseModel):
+    """Delete a resource or its whole flow. Needs ``confirm=True`` and ``confirm_name`` equal to its name."""
+
+    kind: ResourceKind = Field(description="data_sources, data_sets, data_sinks or flows (a node id).")
+    id: int
+    whole_flow: bool = Field(default=True, description="Delete the flow the resource belongs to (else only this resource).")
+    confirm: bool = Field(default=False, description="Must be true: deletion cannot be undone.")
+    confirm_name: str | None = Field(default=None, description="Must equal the resource's (or flow root's) name.")
+    pause_first: bool = Field(default=False, description="Pause active resources first instead of refusing.")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> ResourceKind:
+        return _flow_kind(value)
+
+
+class DeleteResult(BaseModel):
+    """What was paused and deleted."""
+
+    paused: bool
+    deleted: list[dict[str, Any]] = Field(description="[{kind, id, name}] of every deleted resource.")
+
+
+def summarize_tree(tree: dict[str, Any], flow_id: int | None = None) -> FlowSummary:
+    """Flatten a flow-tree reply into a FlowSummary (the first root, or the one with ``flow_id``)."""
+    roots = (tree or {}).get("flows") or []
+    if flow_id is not None:
+        roots = [root for root in roots if root.get("id") == flow_id] or roots
+    if not roots:
+        raise NotFoundError("the flow tree is empty", status=404, resource_type="flows", resource_id=flow_id)
+    root = roots[0]
+    names = {
+        (kind, item.get("id")): item
+        for kind in ("data_sources", "data_sets", "data_sinks")
+        for item in tree.get(kind) or []
+    }
+    nodes: list[FlowNodeSummary] = []
+    stack = [root]
+    while stack:
+        node = stack.pop(0)
+        for key, kind in _NODE_KEYS:
+            if node.get(key):
+                record = names.get((kind.value, node[key]), {})
+                nodes.append(FlowNodeSummary(
+                    node_id=node["id"], kind=kind, id=node[key], name=node.get("name") or record.get("name"),
+                    status=node.get("status") or record.get("status"), parent_node_id=node.get("parent_node_id"),
+                ))
+                break
+        stack.extend(node.get("children") or [])
+    counts = {kind.value: sum(1 for n in nodes if n.kind == kind) for _, kind in _NODE_KEYS}
+    credentials = [
+        {"id": c.get("id"), "name": c.get("name"), "type": c.get("credentials_type")}
+        for c in tree.get("data_credentials") or []
+    ]
+    return FlowSummary(
+        flow_id=root["id"], source_id=root.get("data_source_id"), name=root.get("name"), status=root.get("status"),
+        project_id=root.get("project_id"), nodes=nodes, credentials=redact(credentials), counts=counts,
+    )
+
+
+async def _tree(client: Any, kind: ResourceKind, id: int) -> dict[str, Any]:
+    path = f"/flows/{id}" if kind == ResourceKind.FLOWS else f"{kind.path}/{id}/flow"
+    return await client.get(path)
+
+
+async def get_flow(client: Any, kind: ResourceKind | str, id: int) -> FlowSummary:
+    """The flow containing a resource (or node id), summarised."""
+    resolved = _flow_kind(kind)
+    return summarize_tree(await _tree(client, resolved, int(id)), int(id) if resolved == ResourceKind.FLOWS else None)
+
+
+async def _control(client: Any, target: FlowTarget, action: str) -> FlowControlResult:
+    if target.whole_tree:
+        flow = await get_flow(client, target.kind, target.id)
+        await client.put(f"/flows/{flow.flow_id}/{action}", params={"all": 1})
+    else:
+        if target.kind == ResourceKind.FLOWS:
+            raise ValueError("whole_tree: a flow node id acts on the whole flow; give a resource kind to act on one resource")
+        await client.put(f"{target.kind.path}/{target.id}/{action}")
+    return FlowControlResult(action=action, target=target, flow=await get_flow(client, target.kind, target.id))
+
+
+async def activate(client: Any, target: FlowTarget) -> FlowControlResult:
+    """Activate the whole flow (default) or one resource; returns the flow afterwards."""
+    return await _control(client, target, "activate")
+
+
+async def pause(client: Any, target: FlowTarget) -> FlowControlResult:
+    """Pause the whole flow (default) or one resource; returns the flow afterwards."""
+    return await _control(client, target, "pause")
+
+
+async def copy_flow(client: Any, flow_id: int, options: CopyOptions | None = None) -> CopyResult:
+    """Copy a flow (by root node id, or any node id of it) with the given options."""
+    flow = await get_flow(client, ResourceKind.FLOWS, flow_id)
+    body = (options or CopyOptions()).model_dump(exclude_none=True)
+    tree = await client.post(f"/flows/{flow.flow_id}/copy", json=body)
+    return CopyResult(original_flow_id=flow.flow_id, new_flow=summarize_tree(tree))
+
+
+async def delete(client: Any, request: DeleteRequest) -> DeleteResult:
+    """Delete a flow (or one resource) after the confirmation checks; pauses first only if asked.
+
+    Refuses (OperationRefused, nothing changed) without ``confirm=True``, when ``confirm_name``
+    differs from the name, or while anything in scope is active and ``pause_first`` is false.
+    """
+    if request.kind == ResourceKind.FLOWS and not request.whole_flow:
+        raise ValueError("whole_flow: a flow node id deletes the whole flow; give a resource kind to delete one resource")
+    if request.whole_flow:
+        flow = await get_flow(client, request.kind, request.id)
+        name, scope = flow.name, [(n.kind, n.id, n.name, n.status) for n in flow.nodes]
+        if name is None and flow.source_id is not None:
+            name = (await client.get(f"/data_sources/{flow.source_id}")).get("name")
+    else:
+        record = await client.get(f"{request.kind.path}/{request.id}")
+        name, scope = record.get("name"), [(request.kind, request.id, record.get("name"), record.get("status"))]
+    what = f"flow {flow.flow_id}" if request.whole_flow else f"{request.kind.label} {request.id}"
+    if not request.confirm:
+        raise OperationRefused(f"deleting {what} ({name!r}) needs confirmation.", hint="Pass confirm=True (--yes) and confirm_name equal to its name.")
+    if request.confirm_name != name:
+        raise OperationRefused(
+            f"confirm_name {request.confirm_name!r} does not match the name of {what} ({name!r}).",
+            hint="Pass confirm_name exactly equal to the name shown, to make sure you delete the right thing.",
+        )
+    active = [(kind, id) for kind, id, _, status in scope if (status or "").upper() in ACTIVE_STATES]
+    paused = False
+    if active:
+        if not request.pause_first:
+            listed = ", ".join(f"{kind.label} {id}" for kind, id in active)
+            raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first, or pass pause_first=True (--pause-first).")
+        if request.whole_flow:
+            await client.put(f"/flows/{flow.flow_id}/pause", params={"all": 1})
+        else:
+            await client.put(f"{request.kind.path}/{request.id}/pause")
+        paused = True
+    if request.whole_flow:
+        await client.delete(f"/flows/{flow.flow_id}")
+    else:
+        await client.delete(f"{request.kind.path}/{request.id}")
+    return DeleteResult(paused=paused, deleted=[{"kind": kind.value, "id": id, "name": nm} for kind, id, nm, _ in scope])
+
+
+__all__ = [
+    "CopyOptions",
+    "CopyResult",
+    "DeleteRequest",
+    "DeleteResult",
+    "FlowControlResult",
+    "FlowNodeSummary",
+    "FlowSummary",
+    "FlowTarget",
+    "activate",
+    "copy_flow",
+    "delete",
+    "get_flow",
+    "pause",
+    "summarize_tree",
+]

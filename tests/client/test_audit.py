@@ -1,0 +1,39 @@
+"""The audit log file format and context tagging."""
+
+import json
+import os
+
+from nexla_ops.audit import AuditLog, audit_context
+
+
+def test_lines_are_json_with_required_fields_and_redacted(tmp_path):
+    path = tmp_path / "nested" / "audit.jsonl"
+    log = AuditLog(path, actor="ops@example.com")
+    log.record(operation="deploy_flow", outcome="ok", resource_type="data_sources", resource_id=5, password="pw-123456")
+    with audit_context(tool="nexla_deploy_flow", actor="agent@example.com"):
+        log.record(operation="POST /data_sources", method="POST", outcome="failed", status=409, request_id="r1")
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    for key in ("time", "actor", "method", "resource_type", "resource_id", "operation", "outcome", "request_id", "status"):
+        assert key in first
+    assert first["actor"] == "ops@example.com" and first["resource_id"] == "5"
+    assert first["password"] == "***REDACTED***"
+    assert "tool" not in first
+    assert second["tool"] == "nexla_deploy_flow" and second["actor"] == "agent@example.com"
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert AuditLog.read(path) == [first, second]
+
+
+def test_disabled_log_writes_nothing(tmp_path):
+    entry = AuditLog(None).record(operation="x", outcome="ok")
+    assert entry["outcome"] == "ok"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_path_warns_instead_of_failing(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    log = AuditLog(blocker / "audit.jsonl")
+    log.record(operation="x", outcome="ok")
+    assert "cannot write the audit log" in caplog.text

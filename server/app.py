@@ -1,0 +1,91 @@
+"""Build the MCP server: the selected tools, the skill's documents, the workflow prompts.
+
+``build_server(options, settings)`` is the one constructor: the console script, the sandbox
+launcher and the tests all use it. The API client is created when a session starts (the
+server's lifespan) and closed when it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from mcp.server.mcpserver import MCPServer
+
+from nexla_ops.client import AsyncNexlaClient
+from nexla_ops.config import Settings
+
+from . import __version__
+from .catalog import ALL_TOOLS
+from .documents import register_documents
+from .instructions import INSTRUCTIONS
+from .prompts import register_prompts
+from .registry import ToolSpec
+from .runtime import AppState
+from .selection import select_tools
+
+logger = logging.getLogger("nexla_mcp")
+
+SERVER_NAME = "nexla-data-flows"
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """Which tools to expose (see :mod:`nexla_mcp.selection` for the rules)."""
+
+    toolsets: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    exclude_tools: tuple[str, ...] = ()
+    read_only: bool = False
+
+
+def effective_settings(options: ServerOptions, settings: Settings | None = None) -> Settings:
+    """Client settings for this server: from the environment unless given; read-only if either side says so.
+
+    Raises ``nexla_ops.errors.ConfigError`` when the environment is incomplete or malformed.
+    """
+    settings = settings or Settings.from_env()
+    if options.read_only and not settings.read_only:
+        settings = settings.model_copy(update={"read_only": True})
+    return settings
+
+
+def build_server(options: ServerOptions | None = None, settings: Settings | None = None) -> MCPServer[AppState]:
+    """A ready-to-run server; raises ``SelectionError`` or ``ConfigError`` on bad configuration."""
+    options = options or ServerOptions()
+    settings = effective_settings(options, settings)
+    specs = select_tools(
+        ALL_TOOLS,
+        toolsets=options.toolsets,
+        tools=options.tools,
+        exclude_tools=options.exclude_tools,
+        read_only=settings.read_only,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        async with AsyncNexlaClient(settings) as client:
+            yield AppState(client=client)
+
+    server: MCPServer[AppState] = MCPServer(
+        SERVER_NAME,
+        title="Nexla data flows operator",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        log_level="WARNING",
+    )
+    for spec in specs:
+        _add_tool(server, spec)
+    register_documents(server)
+    register_prompts(server)
+    logger.info(
+        "serving %d tools against %s%s", len(specs), settings.api_url, " (read-only)" if settings.read_only else ""
+    )
+    return server
+
+
+def _add_tool(server: MCPServer[AppState], spec: ToolSpec) -> None:
+    server.add_tool(spec.fn, name=spec.name.value, title=spec.title, annotations=spec.annotations)

@@ -1,0 +1,68 @@
+"""The skill's documents as MCP resources, read from disk when a client asks.
+
+Looked up, in order: ``$NEXLA_SKILL_DIR``, the package folder itself (documents bundled as
+package data), and the folder above it (the repository root when running from a checkout).
+Only documents that exist are listed, so a partial install still serves what it has.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.resources import FileResource
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    title: str
+    description: str
+
+    @property
+    def uri(self) -> str:
+        return f"nexla://skill/{self.filename}"
+
+
+DOCUMENTS = (
+    Document("SKILL.md", "Nexla skill", "How to operate Nexla data flows: workflows, scripts, safety rules."),
+    Document("REFERENCE.md", "Reference", "Configuration, exit codes, flow spec format, every script and tool."),
+    Document("TRANSFORMS.md", "Transforms", "The transform spec: operations, expressions, examples."),
+    Document("ACCESS_CONTROL.md", "Access control", "Roles, accessors (users, teams, orgs) and sharing rules."),
+    Document("EXAMPLES.md", "Examples", "End-to-end examples: deploy, monitor, triage, rotate."),
+)
+
+
+def search_dirs() -> list[Path]:
+    dirs = [Path(os.environ["NEXLA_SKILL_DIR"])] if os.environ.get("NEXLA_SKILL_DIR") else []
+    return [*dirs, PACKAGE_DIR, PACKAGE_DIR.parent]
+
+
+def find_document(filename: str) -> Path | None:
+    """The first existing copy of ``filename`` in :func:`search_dirs`, or ``None``."""
+    for folder in search_dirs():
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def register_documents(server: MCPServer) -> list[str]:
+    """Add every document found as a resource; returns the URIs added."""
+    added = []
+    for doc in DOCUMENTS:
+        path = find_document(doc.filename)
+        if path is None:
+            continue
+        server.add_resource(
+            FileResource(
+                uri=doc.uri, name=doc.filename, title=doc.title, description=doc.description,
+                mime_type="text/markdown", path=path,
+            )
+        )
+        added.append(doc.uri)
+    return added

@@ -1,0 +1,125 @@
+"""Every tool the server can expose: its name, toolset, title and behaviour hints, in one table.
+
+The table is the single source of truth for selection (toolsets, allow/deny lists, read-only mode)
+and for the annotations clients use to decide when to ask a human. Hints are explicit on every
+tool; :func:`mutating` starts from the cautious side (destructive, not idempotent, open world) so
+a tool is only marked harmless on purpose. ``validate_registry`` runs at import time: a tool
+without a toolset, a duplicate, or an inconsistent hint stops the server from loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from mcp.types import ToolAnnotations
+
+
+class Toolset(StrEnum):
+    """Groups of tools chosen with ``--toolsets`` / ``NEXLA_MCP_TOOLSETS``."""
+
+    DISCOVER = "discover"
+    FLOWS = "flows"
+    DEPLOY = "deploy"
+    MONITOR = "monitor"
+    LOGS = "logs"
+    ACCESS = "access"
+    CREDENTIALS = "credentials"
+    BATCH = "batch"
+    TRANSFORMS = "transforms"
+
+
+class ToolName(StrEnum):
+    """Every tool name the server knows; unknown names in a selection stop start-up."""
+
+    LIST_RESOURCES = "list_resources"
+    GET_RESOURCE = "get_resource"
+    GET_FLOW = "get_flow"
+    ACTIVATE_FLOW = "activate_flow"
+    PAUSE_FLOW = "pause_flow"
+    COPY_FLOW = "copy_flow"
+    DELETE_RESOURCE = "delete_resource"
+    GET_DAILY_METRICS = "get_daily_metrics"
+    GET_RUN_SUMMARIES = "get_run_summaries"
+    GET_LOGS = "get_logs"
+    TRIAGE_FLOW = "triage_flow"
+    LIST_ACCESS = "list_access"
+    GRANT_ACCESS = "grant_access"
+    REVOKE_ACCESS = "revoke_access"
+    PROBE_CREDENTIAL = "probe_credential"
+    ROTATE_CREDENTIAL = "rotate_credential"
+    VALIDATE_TRANSFORM = "validate_transform"
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: the async function and everything a client is told about it."""
+
+    name: ToolName
+    toolset: Toolset
+    title: str
+    fn: Callable[..., Any]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool
+
+    @property
+    def mutating(self) -> bool:
+        """True when the tool can change something in Nexla (hidden in read-only mode)."""
+        return not self.read_only
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        return ToolAnnotations(
+            title=self.title,
+            read_only_hint=self.read_only,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=self.open_world,
+        )
+
+
+def read_only(
+    name: ToolName, toolset: Toolset, title: str, fn: Callable[..., Any], *, open_world: bool = True
+) -> ToolSpec:
+    """A tool that only reads: never destructive, always safe to repeat."""
+    return ToolSpec(name, toolset, title, fn, read_only=True, destructive=False, idempotent=True, open_world=open_world)
+
+
+def mutating(
+    name: ToolName,
+    toolset: Toolset,
+    title: str,
+    fn: Callable[..., Any],
+    *,
+    destructive: bool = True,
+    idempotent: bool = False,
+    open_world: bool = True,
+) -> ToolSpec:
+    """A tool that changes Nexla; defaults assume the worst until stated otherwise."""
+    return ToolSpec(
+        name, toolset, title, fn, read_only=False, destructive=destructive, idempotent=idempotent, open_world=open_world
+    )
+
+
+def validate_registry(specs: list[ToolSpec]) -> None:
+    """Raise ``RuntimeError`` if the table is inconsistent (checked when the module loads)."""
+    seen: set[ToolName] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise RuntimeError(f"tool {spec.name} is registered twice")
+        seen.add(spec.name)
+        if not isinstance(spec.toolset, Toolset):
+            raise RuntimeError(f"tool {spec.name} has no toolset")
+        if not spec.title:
+            raise RuntimeError(f"tool {spec.name} has no title")
+        if spec.read_only and spec.destructive:
+            raise RuntimeError(f"tool {spec.name} cannot be both read-only and destructive")
+        if spec.fn.__name__ != spec.name.value:
+            raise RuntimeError(f"tool {spec.name} is bound to function {spec.fn.__name__}")
+    missing = set(ToolName) - seen
+    if missing:
+        raise RuntimeError(f"tools without a registration: {', '.join(sorted(missing))}")

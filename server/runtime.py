@@ -1,0 +1,85 @@
+"""What every tool shares: the API client, the call wrapper, and the progress bridge.
+
+A tool body is one line: ``return await invoke(ctx, ToolName.X, lambda client, progress: op(...))``.
+:func:`invoke` tags audit lines with the tool name, turns the operation's progress events into MCP
+progress notifications, redacts and size-limits the result, and turns any failure into an
+``isError`` result (see :mod:`nexla_mcp.errors`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from nexla_ops.audit import audit_context
+from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
+from nexla_ops.redaction import redact
+
+from .errors import error_payload
+from .registry import ToolName
+from .results import fit, to_json
+
+logger = logging.getLogger("nexla_mcp")
+
+Call = Callable[[Any, ProgressCallback], Awaitable[BaseModel]]
+
+
+@dataclass
+class AppState:
+    """Lifespan state of one server: the API client every tool uses."""
+
+    client: Any
+
+
+def app_state(ctx: Context) -> AppState:
+    return ctx.request_context.lifespan_context
+
+
+class ProgressBridge:
+    """An operation ``progress`` callback that sends MCP progress notifications.
+
+    ``progress`` is a step counter (strictly increasing, as the protocol requires); each
+    notification carries the step's message, with ``[current/total]`` when the operation counts.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._steps = 0
+
+    async def __call__(self, event: ProgressEvent) -> None:
+        self._steps += 1
+        count = f" [{event.current}/{event.total}]" if event.current is not None and event.total else ""
+        try:
+            await self._ctx.report_progress(self._steps, None, f"{event.step}{count}: {event.message}")
+        except Exception as exc:  # noqa: BLE001 - a lost notification must not fail the operation
+            logger.debug("progress notification not sent: %s", type(exc).__name__)
+
+
+def success_result(result: BaseModel, *, paging_hint: str | None = None) -> CallToolResult:
+    """Structured content (redacted, size-limited) plus the same JSON as text for older clients."""
+    payload = fit(redact(result.model_dump(mode="json", by_alias=True)), hint=paging_hint)
+    return CallToolResult(content=[TextContent(type="text", text=to_json(payload))], structured_content=payload)
+
+
+def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
+    payload = error_payload(exc, tool.value)
+    logger.info("tool %s returned error %s", tool.value, payload["error"])
+    return CallToolResult(
+        content=[TextContent(type="text", text=to_json(payload))], structured_content=payload, is_error=True
+    )
+
+
+async def invoke(ctx: Context, tool: ToolName, call: Call, *, paging_hint: str | None = None) -> CallToolResult:
+    """Run one operation for ``tool`` and shape its outcome (see module doc)."""
+    try:
+        with audit_context(tool=tool.value):
+            result = await call(app_state(ctx).client, ProgressBridge(ctx))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
+        return error_result(exc, tool)
+    return success_result(result, paging_hint=paging_hint)

@@ -185,7 +185,7 @@ class Evaluator:
         try:
             return checked(*args)
         except pa.ArrowInvalid:
-            as_float = unchecked(*(pc.cast(arg, pa.float64()) for arg in args))
+            as_float = unchecked(*(pc.cast(arg, pa.float64(), safe=False) for arg in args))
             overflow = pc.fill_null(pc.greater_equal(pc.abs(as_float), _INT64_LIMIT), False)
             self.fail(overflow, lambda row: f"integer overflow in {render(node)}")
             safe = tuple(pc.if_else(overflow, pa.scalar(0, arg.type), arg) for arg in args)

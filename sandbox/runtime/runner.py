@@ -120,7 +120,10 @@ class FlowRun:
         source = self.source
         source_id = source["id"]
         if not detected_nexsets(self.store, source_id):
-            discover(self.store, self.ledger, self.data_dir, source)
+            try:
+                discover(self.store, self.ledger, self.data_dir, source)
+            except (OSError, FormatError, SourceConfigError) as exc:
+                raise RunFault(f"cannot read the source's input: {exc}", "data_sources", source_id) from exc
         index = FlowIndex.build(self.store)
         try:
             files = source_inputs(self.data_dir, source)

@@ -49,6 +49,8 @@ class AuditLog:
     def __init__(self, path: str | Path | None, *, actor: str | None = None) -> None:
         self.path = Path(path).expanduser() if path else None
         self.actor = actor
+        # Who the API says we are (set after ``whoami``); used when nobody named an actor.
+        self.fallback_actor: str | None = None
         self._lock = threading.Lock()
         self._warned = False
 
@@ -67,11 +69,15 @@ class AuditLog:
         tool: str | None = None,
         **details: Any,
     ) -> dict[str, Any]:
-        """Append one line and return it (already redacted)."""
+        """Append one line and return it (already redacted).
+
+        The actor is the first of: ``actor``, the log's configured actor (NEXLA_ACTOR), the
+        ``audit_context`` actor, the API user learnt from ``whoami``.
+        """
         context = _context.get()
         entry: dict[str, Any] = {
             "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "actor": actor or context.get("actor") or self.actor,
+            "actor": actor or self.actor or context.get("actor") or self.fallback_actor,
             "method": method,
             "path": path,
             "resource_type": resource_type,

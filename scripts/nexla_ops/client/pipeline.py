@@ -106,7 +106,6 @@ class RequestPipeline:
         self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         self.tokens = TokenCache(settings)
         self.audit_log = AuditLog(settings.audit_file, actor=settings.actor)
-        self.identity: str | None = None
 
     # -- planning -------------------------------------------------------------------------
 
@@ -245,10 +244,6 @@ class RequestPipeline:
 
     # -- audit ----------------------------------------------------------------------------
 
-    @property
-    def actor(self) -> str | None:
-        return self.settings.actor or self.identity
-
     def audit_http(
         self,
         call: Call,
@@ -280,7 +275,6 @@ class RequestPipeline:
             resource_id=resource_id,
             status=status,
             request_id=request_id,
-            actor=self.actor,
             **details,
         )
 
@@ -291,7 +285,6 @@ class RequestPipeline:
             outcome=outcome,
             resource_type=resource_type,
             resource_id=resource_id,
-            actor=self.actor,
             **redact(details),
         )
 
@@ -300,7 +293,7 @@ class RequestPipeline:
         if isinstance(user, dict):
             ident = user.get("email") or user.get("id")
             if ident is not None:
-                self.identity = str(ident)
+                self.audit_log.fallback_actor = str(ident)
 
 
 def _server_message(body: Any) -> str | None:

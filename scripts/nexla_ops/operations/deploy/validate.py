@@ -71,7 +71,8 @@ async def probe(client: Any, credential_id: int) -> tuple[bool, str]:
     if reply is None or not isinstance(reply, Mapping):
         return True, str(reply or "ok")
     status = str(reply.get("status", "success")).lower()
-    return status in PROBE_OK and reply.get("connection_verified", True) is not False, str(reply.get("message") or status)
+    # connection_verified=false with a success status means "accepted, not checked" (no connector to try).
+    return status in PROBE_OK, str(reply.get("message") or status)
 
 
 def check_transform_spec(path: str, transform: dict[str, Any]) -> SpecIssue | None:

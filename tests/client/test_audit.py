@@ -20,9 +20,17 @@ def test_lines_are_json_with_required_fields_and_redacted(tmp_path):
     assert first["actor"] == "ops@example.com" and first["resource_id"] == "5"
     assert first["password"] == "***REDACTED***"
     assert "tool" not in first
-    assert second["tool"] == "nexla_deploy_flow" and second["actor"] == "agent@example.com"
+    assert second["tool"] == "nexla_deploy_flow" and second["actor"] == "ops@example.com", "NEXLA_ACTOR wins"
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     assert AuditLog.read(path) == [first, second]
+
+
+def test_actor_precedence_context_then_api_user():
+    log = AuditLog(None)
+    log.fallback_actor = "api-user@example.com"
+    assert log.record(operation="x", outcome="ok")["actor"] == "api-user@example.com"
+    with audit_context(actor="agent@example.com"):
+        assert log.record(operation="x", outcome="ok")["actor"] == "agent@example.com"
 
 
 def test_disabled_log_writes_nothing(tmp_path):

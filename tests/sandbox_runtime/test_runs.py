@@ -7,11 +7,12 @@ import pathlib
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import Flow
 
 from nexla_sandbox.runtime import Runtime
 from nexla_sandbox.runtime.demo import DemoData, write_demo_data
 from nexla_sandbox.state.store import Store
+
+from .builders import Flow
 
 
 def expected_rows(demo: DemoData) -> list[dict]:

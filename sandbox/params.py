@@ -1,0 +1,101 @@
+"""Query-string parsing shared by every route: boolean flags, integers and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from nexla_sandbox.errors import bad_request
+
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 500
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+T = TypeVar("T")
+
+
+def flag(query: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """A boolean flag sent as 1/0, true/false or True/False (the SDK sends all three)."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise bad_request(f"Query parameter '{name}' must be a boolean (1/0/true/false)", name)
+
+
+def integer(query: Mapping[str, str], name: str, default: int | None = None, *, minimum: int | None = None) -> int | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"Query parameter '{name}' must be an integer", name) from None
+    if minimum is not None and value < minimum:
+        raise bad_request(f"Query parameter '{name}' must be at least {minimum}", name)
+    return value
+
+
+def page_window(query: Mapping[str, str], size_name: str = "per_page") -> tuple[int, int]:
+    """(page, per_page) from the query: 1-based page, default 100 per page, at most 500."""
+    page = integer(query, "page", 1, minimum=1) or 1
+    per_page = integer(query, size_name, DEFAULT_PER_PAGE, minimum=1) or DEFAULT_PER_PAGE
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def paginate(items: Sequence[T], query: Mapping[str, str], size_name: str = "per_page") -> list[T]:
+    """One page of ``items``; ``[]`` past the end, never an error."""
+    page, per_page = page_window(query, size_name)
+    start = (page - 1) * per_page
+    return list(items[start:start + per_page])
+
+
+def require_int(body: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:
+    """An integer body field (bools are refused); 400 naming the field when missing or mistyped."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(f"'{name}' is required", name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        raise bad_request(f"'{name}' must be an integer", name)
+    return value
+
+
+def require_str(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(f"'{name}' is required", name)
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise bad_request(f"'{name}' must be a non-empty string", name)
+    return value
+
+
+def optional_dict(body: Mapping[str, Any], name: str) -> dict | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, dict):
+        raise bad_request(f"'{name}' must be an object", name)
+    return value
+
+
+def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise bad_request(f"'{name}' must be a boolean", name)
+    return value
+
+
+def optional_list(body: Mapping[str, Any], name: str) -> list | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, list):
+        raise bad_request(f"'{name}' must be an array", name)
+    return value

@@ -1,0 +1,1 @@
+"""HTTP routes of the sandbox API, one module per endpoint family."""

@@ -1,0 +1,126 @@
+"""The request context handed to every handler, and the decorator that turns a handler into a route.
+
+Handlers are plain synchronous functions ``(ctx) -> result`` run in the thread pool (SQLite and
+the runtime block). A result is JSON data (200), a ``(status, data)`` pair, or a Response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from nexla_sandbox.access import Access
+from nexla_sandbox.errors import ApiError, bad_request, not_found
+from nexla_sandbox.render import Renderer
+from nexla_sandbox.state import audit
+from nexla_sandbox.state.store import Store
+
+Handler = Callable[["Ctx"], Any]
+
+
+@dataclass
+class Ctx:
+    """Everything a handler needs about one request."""
+
+    request: Request
+    user: dict
+    store: Store
+    access: Access
+    runtime: Any
+    params: dict
+    query: Any
+    body: Any
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def renderer(self) -> Renderer:
+        return Renderer(self.store, self.access, self.user, root_url=str(self.request.base_url).rstrip("/"))
+
+    @property
+    def info(self) -> audit.RequestInfo:
+        client = self.request.client
+        return audit.RequestInfo(user=self.user, ip=client.host if client else None,
+                                 user_agent=self.request.headers.get("user-agent"), url=str(self.request.url))
+
+    def id(self, name: str = "id") -> int:
+        return int(self.params[name])
+
+    def body_dict(self) -> dict:
+        """The JSON body as an object ({} when empty); 400 for any other JSON type."""
+        if self.body is None:
+            return {}
+        if not isinstance(self.body, dict):
+            raise bad_request("Request body must be a JSON object", "body")
+        return self.body
+
+    def render(self, kind: str, record: dict, **options: Any) -> dict:
+        return self.renderer.render(kind, record, **options)
+
+    def audit(self, kind: str, item_id: int, event: str, before: dict | None, after: dict | None,
+              summary: list[str] | None = None) -> None:
+        audit.record(self.store, kind, item_id, event, self.info, before, after, summary)
+
+    def get(self, kind: str, id: int) -> dict:
+        record = self.store.get(kind, id)
+        if record is None:
+            raise not_found(kind, id)
+        return record
+
+
+async def read_json(request: Request) -> Any:
+    """The parsed JSON body, None when empty; 400 when it is not JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("Request body is not valid JSON", "body") from None
+
+
+def to_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
+        return JSONResponse(result[1], status_code=result[0])
+    return JSONResponse(result)
+
+
+def endpoint(handler: Handler, **extras: Any) -> Callable[[Request], Any]:
+    """Wrap a synchronous handler as an async Starlette endpoint."""
+
+    async def run(request: Request) -> Response:
+        body = await read_json(request) if request.method in {"POST", "PUT", "DELETE", "PATCH"} else None
+        state = request.app.state
+        ctx = Ctx(request=request, user=request.state.user, store=state.store, access=state.access,
+                  runtime=state.runtime, params=dict(request.path_params), query=request.query_params,
+                  body=body, extras=extras)
+        return to_response(await run_in_threadpool(handler, ctx))
+
+    run.__doc__ = handler.__doc__
+    run.__name__ = handler.__name__
+    return run
+
+
+def route(path: str, handler: Handler, methods: list[str], **extras: Any) -> Route:
+    """A Route whose endpoint runs ``handler``; ``extras`` reach it as ``ctx.extras``."""
+    return Route(path, endpoint(handler, **extras), methods=methods, name=f"{methods[0]} {path}")
+
+
+def status_ok(message: str) -> dict:
+    return {"status": "success", "message": message}
+
+
+def ensure(condition: bool, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise bad_request(message, field)
+
+
+__all__ = ["ApiError", "Ctx", "endpoint", "ensure", "read_json", "route", "status_ok", "to_response"]

@@ -33,8 +33,10 @@ class Outcome:
 
 def flatten(table: pa.Table, op: Flatten) -> Outcome:
     values = get_field(table, op.path)
-    if values is None:
-        return Outcome(table, table, missing=(op.path,))
+    if values is None or pa.types.is_null(values.type):
+        # No record has an array there, and a record without one is dropped (as with an empty array).
+        missing = (op.path,) if values is None else ()
+        return Outcome(remove_field(table, op.path).slice(0, 0), table, missing=missing)
     prefix = op.alias or op.path
     position = table.column_names.index(op.path) if op.path in table.column_names else table.num_columns
     if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
@@ -56,8 +58,7 @@ def flatten(table: pa.Table, op: Flatten) -> Outcome:
     columns = [(name, base.column(name)) for name in base.column_names if name not in new_names]
     position = min(position, len(columns))
     columns[position:position] = new
-    result = pa.table([array for _, array in columns], names=[name for name, _ in columns])
-    return Outcome(result, table)
+    return Outcome(_table(columns, base), table)
 
 
 def rename(table: pa.Table, op: Rename) -> Outcome:
@@ -78,10 +79,7 @@ def rename(table: pa.Table, op: Rename) -> Outcome:
         elif name not in targets:
             columns.append((name, working.column(name)))
     columns += [(op.fields[source], values) for source, values in moves.items() if source not in placed]
-    result = pa.table([array for _, array in columns], names=[name for name, _ in columns])
-    if not columns:
-        result = table.select([])
-    return Outcome(result, table, missing=missing)
+    return Outcome(_table(columns, table), table, missing=missing)
 
 
 def select(table: pa.Table, op: Select) -> Outcome:
@@ -93,9 +91,7 @@ def select(table: pa.Table, op: Select) -> Outcome:
             missing.append(name)
         else:
             columns.setdefault(name, values)
-    if not columns:
-        return Outcome(table.select([]), table, missing=tuple(missing))
-    return Outcome(pa.table(list(columns.values()), names=list(columns)), table, missing=tuple(missing))
+    return Outcome(_table(list(columns.items()), table), table, missing=tuple(missing))
 
 
 def drop(table: pa.Table, op: Drop) -> Outcome:
@@ -167,6 +163,13 @@ def filter_rows(table: pa.Table, op: Filter) -> Outcome:
         table, table, failed, _describer(evaluator, None), keep=keep,
         missing=tuple(sorted(evaluator.missing_fields)),
     )
+
+
+def _table(columns: list[tuple[str, pa.Array]], rows_like: pa.Table) -> pa.Table:
+    """A table of ``columns``; with none, an empty-schema table keeping ``rows_like``'s row count."""
+    if not columns:
+        return rows_like.select([])
+    return pa.table([array for _, array in columns], names=[name for name, _ in columns])
 
 
 def _describer(evaluator: Evaluator, target: str | None) -> Callable[[int], tuple[str, str | None]]:

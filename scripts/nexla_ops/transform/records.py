@@ -33,7 +33,9 @@ def records_to_table(records: list[dict]) -> pa.Table:
             columns.setdefault(key, None)
     arrays = [_column([record.get(name) for record in records]) for name in columns]
     if not arrays:
-        return pa.table({}).slice(0, 0) if not records else pa.Table.from_pylist([{}] * len(records))
+        # A table without columns still needs its row count, which only a struct array can carry.
+        empty = pa.array([{}] * len(records), pa.struct([]))
+        return pa.Table.from_batches([pa.RecordBatch.from_struct_array(empty)])
     return pa.Table.from_arrays(arrays, names=list(columns))
 
 

@@ -19,7 +19,7 @@ from nexla_ops.config import Settings
 
 from . import __version__
 from .catalog import ALL_TOOLS
-from .documents import register_documents
+from .documents import register_documents, register_spec_schema
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .registry import ToolSpec
@@ -80,6 +80,7 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
     for spec in specs:
         _add_tool(server, spec)
     register_documents(server)
+    register_spec_schema(server)
     register_prompts(server)
     logger.info(
         "serving %d tools against %s%s", len(specs), settings.api_url, " (read-only)" if settings.read_only else ""

@@ -3,6 +3,7 @@
 Looked up, in order: ``$NEXLA_SKILL_DIR``, the package folder itself (documents bundled as
 package data), and the folder above it (the repository root when running from a checkout).
 Only documents that exist are listed, so a partial install still serves what it has.
+The JSON Schema of a deployment spec is served too, generated from the spec models.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.resources import FileResource
+from mcp.server.mcpserver.resources import FileResource, FunctionResource
+
+from nexla_ops.operations.deploy import spec_json_schema
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -66,3 +69,17 @@ def register_documents(server: MCPServer) -> list[str]:
         )
         added.append(doc.uri)
     return added
+
+
+SPEC_SCHEMA_URI = "nexla://deploy/spec-schema.json"
+
+
+def register_spec_schema(server: MCPServer) -> None:
+    """Serve the deployment spec's JSON Schema (what apply_deployment and friends accept)."""
+    server.add_resource(
+        FunctionResource(
+            uri=SPEC_SCHEMA_URI, name="spec-schema.json", title="Flow deployment spec schema",
+            description="JSON Schema of the flow spec taken by validate/plan/apply/destroy_deployment.",
+            mime_type="application/json", fn=spec_json_schema,
+        )
+    )

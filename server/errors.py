@@ -62,13 +62,18 @@ def error_payload(exc: BaseException, tool: str) -> dict[str, Any]:
             "retry_after_s": None,
         }
     if isinstance(exc, ValueError | FileNotFoundError | KeyError):
-        return {
+        payload: dict[str, Any] = {
             "error": "invalid_input",
             "message": scrub_text(str(exc)),
-            "hint": _INPUT_HINT,
+            "hint": scrub_text(getattr(exc, "hint", None) or _INPUT_HINT),
             "retryable": False,
             "retry_after_s": None,
         }
+        issues = getattr(exc, "issues", None)
+        if isinstance(issues, list):
+            # A spec error lists every bad field; models fix them all in one round.
+            payload["issues"] = [i.model_dump() if hasattr(i, "model_dump") else str(i) for i in issues]
+        return payload
     logger.error("tool %s failed unexpectedly: %s", tool, type(exc).__name__)
     logger.debug("tool %s failure detail: %s", tool, scrub_text(repr(exc)))
     return {

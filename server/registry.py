@@ -34,6 +34,7 @@ class Toolset(StrEnum):
 class ToolName(StrEnum):
     """Every tool name the server knows; unknown names in a selection stop start-up."""
 
+    QUICKSTART = "quickstart"
     LIST_RESOURCES = "list_resources"
     GET_RESOURCE = "get_resource"
     GET_FLOW = "get_flow"
@@ -41,6 +42,11 @@ class ToolName(StrEnum):
     PAUSE_FLOW = "pause_flow"
     COPY_FLOW = "copy_flow"
     DELETE_RESOURCE = "delete_resource"
+    VALIDATE_DEPLOYMENT = "validate_deployment"
+    PLAN_DEPLOYMENT = "plan_deployment"
+    APPLY_DEPLOYMENT = "apply_deployment"
+    DESTROY_DEPLOYMENT = "destroy_deployment"
+    CHECK_HEALTH = "check_health"
     GET_DAILY_METRICS = "get_daily_metrics"
     GET_RUN_SUMMARIES = "get_run_summaries"
     GET_LOGS = "get_logs"
@@ -50,6 +56,7 @@ class ToolName(StrEnum):
     REVOKE_ACCESS = "revoke_access"
     PROBE_CREDENTIAL = "probe_credential"
     ROTATE_CREDENTIAL = "rotate_credential"
+    RUN_BATCH = "run_batch"
     VALIDATE_TRANSFORM = "validate_transform"
 
 

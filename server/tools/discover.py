@@ -1,15 +1,18 @@
-"""Discover toolset: find resources and read one (read-only)."""
+"""Discover toolset: check the connection, find resources, read one (read-only)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from typing import Annotated
 
 from pydantic import Field
 
 from nexla_ops.operations import listing
 from nexla_ops.operations.listing import ListQuery, ListResult, ResourceDetail
+from nexla_ops.operations.quickstart import QuickstartReport
+from nexla_ops.operations.quickstart import quickstart as quickstart_op
 
 from ..registry import ToolName
 from ..runtime import invoke
@@ -60,3 +63,9 @@ async def get_resource(
         lambda client, _: listing.get_resource(client, kind, id, fields=fields, expand=expand),
         paging_hint="The resource was cut to fit the size limit; ask for specific `fields`.",
     )
+
+
+async def quickstart(ctx: Context) -> Annotated[CallToolResult, QuickstartReport]:
+    """Check the connection and orient yourself: API URL, who you are, how many resources of each
+    kind exist, how many flows are active, and what to do next. Start here."""
+    return await invoke(ctx, ToolName.QUICKSTART, lambda client, progress: quickstart_op(client, progress))

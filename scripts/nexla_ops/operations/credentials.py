@@ -328,7 +328,8 @@ async def rotate_credential(
             outcome="rolled_back" if complete else "rollback_incomplete",
             old_credential_id=request.credential_id, new_credential_id=run.new_id, new_credential_name=name,
             dependents=dependents, steps=run.steps,
-            error=ErrorInfo.of(failure.cause if isinstance(failure, _StepFailed) else failure),
+            error=ErrorInfo(type="check_failed", message=str(failure), exit_code=5)
+            if isinstance(failure, _StepFailed) else ErrorInfo.of(failure),
         )
 
     outcome: Literal["rotated", "rotated_old_kept", "retire_failed"] = "rotated"
@@ -350,10 +351,6 @@ async def rotate_credential(
 
 class _StepFailed(Exception):
     """A check failed without an API error (probe not verified, read-back mismatch)."""
-
-    def __init__(self, message: str, cause: BaseException | None = None) -> None:
-        super().__init__(message)
-        self.cause = cause or ValueError(message)
 
 
 async def _switch_over(run: _Rotation, dependents: list[Dependent]) -> None:

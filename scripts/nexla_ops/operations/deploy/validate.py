@@ -13,6 +13,7 @@ Only GET requests are sent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,6 +90,29 @@ def check_transform_spec(path: str, transform: dict[str, Any]) -> SpecIssue | No
     return None
 
 
+def _bad_path(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"^[a-z0-9]+://", "", value.strip())
+    if text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text):
+        return f"must be relative to the bucket/container root; got absolute path {value!r}"
+    if ".." in re.split(r"[\\/]+", text):
+        return f"must not contain '..' segments; got {value!r}"
+    return None
+
+
+def check_paths(spec: FlowSpec) -> list[SpecIssue]:
+    """Object-store paths (``config.path``) must stay inside their bucket: relative, no ``..``."""
+    found = []
+    configs = [("source.config", spec.source.config)]
+    configs += [(f"destinations[{i}].config", d.config) for i, d in enumerate(spec.destinations)]
+    for where, config in configs:
+        problem = _bad_path(config.get("path"))
+        if problem:
+            found.append(SpecIssue(path=f"{where}.path", message=problem))
+    return found
+
+
 async def validate_deployment(client: Any, spec: FlowSpec, *, env: Mapping[str, str] | None = None) -> ValidationReport:
     """Validate ``spec`` against the environment and the server without changing anything."""
     issues: list[SpecIssue] = []
@@ -98,6 +122,7 @@ async def validate_deployment(client: Any, spec: FlowSpec, *, env: Mapping[str, 
                 resolve_fields(credential.fields, f"{path}.fields", env)
             except SpecError as error:
                 issues.extend(error.issues)
+    issues.extend(check_paths(spec))
     existing = await discover(client, spec)
     checks: list[CredentialCheck] = []
     for path, credential in credential_keys(spec):

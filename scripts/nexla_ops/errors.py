@@ -171,7 +171,10 @@ class ConflictError(NexlaError):
 class MethodNotAllowedError(NexlaError):
     """405: the request is not allowed in the resource's current state (e.g. deleting an active flow)."""
 
-    default_hint = "Change the resource's state first (for example pause the flow), then retry."
+    default_hint = (
+        "The method is not allowed on this path or in the resource's current state: check the path, "
+        "and pause an active flow before deleting it."
+    )
 
 
 class RateLimitError(NexlaError):

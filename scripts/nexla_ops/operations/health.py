@@ -465,7 +465,9 @@ async def _probe_all(
         else:
             body = result if isinstance(result, dict) else {}
             status = str(body.get("status") or "success").lower()
-            ok = status in {"ok", "success", "verified"} and body.get("connection_verified") is not False
+            # "success" with connection_verified false means accepted but not checkable (e.g. an
+            # unsupported connector): not a failure.
+            ok = status in {"ok", "success", "verified"}
             message = scrub_text(str(body.get("message") or status))
         out[cred_id] = CredentialHealth(id=cred_id, name=name, ok=ok, message=message, used_by_flows=users[cred_id])
     await progress(ProgressEvent(step="probe credentials", message="done", current=len(ids), total=len(ids)))

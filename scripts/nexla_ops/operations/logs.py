@@ -342,6 +342,7 @@ _TRANSFORM = re.compile(
     r"|as a (?:number|timestamp|date)|cannot compare",
     re.IGNORECASE,
 )
+_QUARANTINE = re.compile(r"quarantin|malformed|could not parse|cannot parse|bad record", re.IGNORECASE)
 _WRITE = re.compile(r"write|permission|read-only|read only|disk full|no space|sink|destination", re.IGNORECASE)
 
 
@@ -380,10 +381,10 @@ def _credential_of(lines: list[LogEntry]) -> int | None:
 def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str, str, bool]:
     """(likely cause, next step, cause recognised) for one group of log lines.
 
-    Rules, first match wins: 401/403 or auth words -> the credential; unreadable file / path not
-    found on a source -> the source path or its credential; typecast / expression failures -> the
-    transform (operation index and field named); write failures on a destination -> its path or
-    permissions. ``flow_hint`` is a ``--resource KIND:ID`` selector for the follow-up commands.
+    Rules, first match wins: 401/403 or auth words -> the credential; typecast / expression
+    failures on a nexset -> its transform (operation index and field named); quarantined records on
+    a source -> malformed input; unreadable file / path not found on a source -> the source path or
+    its credential; write failures on a destination -> its path or permissions. ``flow_hint`` is a ``--resource KIND:ID`` selector for the follow-up commands.
     """
     first = lines[0]
     text = " ".join(f"{line.message} {_detail_text(line.details)}" for line in lines[:20])
@@ -399,7 +400,8 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
         which = f"credential {credential}" if credential is not None else "the credential"
         return (
             f"{which} was rejected (401/403) by the system {kind}/{rid} connects to: expired, rotated or lacking permission",
-            f"Probe it: {probe}; if the probe fails, rotate it: python scripts/rotate_credential.py --help",
+            f"Probe it: {probe}; if the probe fails, rotate it: python scripts/rotate_credential.py "
+            f"--credential-id {credential if credential is not None else '<id>'} --fields-from-env FIELD=ENVVAR",
             True,
         )
     if _TRANSFORM.search(text) and kind == ResourceKind.NEXSETS.value:
@@ -409,33 +411,44 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
         on = f" on field '{field}'" if field else ""
         return (
             f"the transform of nexset {rid} fails at {where}{on}: a typecast or expression cannot handle some values",
-            f"Reproduce it on the nexset's samples: python scripts/validate_transform.py --help "
-            f"(nexset {rid}); then fix {where}{on} (guard nulls, cast explicitly) and redeploy with "
-            f"python scripts/deploy_flow.py plan <spec>",
+            f"Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
+            f"--nexset-id {rid}; then fix {where}{on} (guard nulls, cast explicitly) in the spec and "
+            f"redeploy: python scripts/deploy_flow.py plan --spec <spec>",
+            True,
+        )
+    if _QUARANTINE.search(text) and kind == ResourceKind.SOURCES.value:
+        return (
+            f"source {rid} read malformed input records and set them aside (quarantined); the rest of the run went on",
+            f"See which records and why: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
+            f"--level WARN --run-id {first.run_id or '<run id>'} --json (details.errors); fix the producer of those files",
             True,
         )
     if _READ.search(text) and kind in (ResourceKind.SOURCES.value, ResourceKind.CREDENTIALS.value):
         return (
             f"source {rid} cannot read its input: the path in source_config is wrong or empty, or its credential cannot read it",
-            f"Check source_config.path: GET /data_sources/{rid}; then probe the credential: {probe}",
+            f"Check source_config.path: python scripts/list_resources.py sources --id {rid}; "
+            f"then probe the credential: {probe}",
             True,
         )
     if _WRITE.search(text) and kind == ResourceKind.DESTINATIONS.value:
         return (
             f"destination {rid} cannot write: its path does not exist or its credential lacks write permission",
-            f"Check sink_config.path: GET /data_sinks/{rid}; then probe its credential: {probe}",
+            f"Check sink_config.path: python scripts/list_resources.py destinations --id {rid}; "
+            f"then probe its credential: {probe}",
             True,
         )
     if _TRANSFORM.search(text):
         return (
             f"a transform or type conversion fails in {kind}/{rid}",
-            f"Reproduce it with python scripts/validate_transform.py --help on the nexset's samples",
+            "Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
+            "--nexset-id <nexset id>",
             True,
         )
     if _READ.search(text):
         return (
             f"{kind}/{rid} cannot find or read what it needs (path or object missing)",
-            f"Check the resource's configuration: GET /{kind}/{rid}; then probe its credential: {probe}",
+            f"Check the resource's configuration: python scripts/list_resources.py {kind} --id {rid}; "
+            f"then probe its credential: {probe}",
             True,
         )
     return (
@@ -449,7 +462,7 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
 def _choose_triage_run(runs: list[RunSummary], run_id: int | None) -> RunSummary | None:
     if run_id is not None:
         return next((run for run in runs if run.run_id == run_id), None)
-    return next((run for run in runs if run.failed), runs[0] if runs else None)
+    return next((run for run in runs if run.failed or run.errors), runs[0] if runs else None)
 
 
 async def triage(client: Any, request: TriageRequest) -> TriageReport:

@@ -49,14 +49,15 @@ class RunSummary(BaseModel):
 
     @property
     def failed(self) -> bool:
-        """True when the run failed outright or wrote errors."""
-        return (self.status or "").upper() in _FAILED or self.errors > 0
+        """True when the run failed outright (by status; without one: errors and no records)."""
+        status = (self.status or "").upper()
+        return status in _FAILED or (not status and self.errors > 0 and self.records == 0)
 
     @property
     def succeeded(self) -> bool:
-        """True when the run finished without failing and without errors."""
+        """True when the run completed (by status; without one: no errors). Record errors may remain."""
         status = (self.status or "").upper()
-        return not self.failed and (status in _SUCCESS or not status)
+        return status in _SUCCESS or (not status and self.errors == 0)
 
 
 class DailyMetric(BaseModel):

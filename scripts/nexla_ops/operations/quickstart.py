@@ -84,7 +84,7 @@ def _identity(user: dict[str, Any]) -> Identity:
 
 def next_step(counts: dict[str, int], active_flows: int) -> str:
     """The one thing to do next given what exists."""
-    deploy = f"python scripts/deploy_flow.py apply {EXAMPLE_SPEC}"
+    deploy = f"python scripts/deploy_flow.py apply --spec {EXAMPLE_SPEC}"
     if counts.get(ResourceKind.CREDENTIALS.value, 0) == 0:
         return (
             f"No credentials yet: create one, or deploy the example flow (it creates its credential "
@@ -93,9 +93,12 @@ def next_step(counts: dict[str, int], active_flows: int) -> str:
     if counts.get(ResourceKind.SOURCES.value, 0) == 0:
         return f"Credentials exist but no sources: deploy a flow from a spec, e.g. {deploy}"
     if counts.get(ResourceKind.DESTINATIONS.value, 0) == 0:
-        return f"Sources exist but nothing is written anywhere: add a destination to a flow spec and apply it ({deploy})"
+        return f"Sources exist but nothing is written anywhere: add a destination to a flow spec and apply it: {deploy}"
     if active_flows == 0:
-        return "No flow is active: activate one with python scripts/flow_control.py --help, then check it"
+        return (
+            "No flow is active: activate one with python scripts/flow_control.py activate --kind flows --id <flow id> "
+            "(list them: python scripts/list_resources.py flows)"
+        )
     return "Flows are running: check them with python scripts/health_check.py"
 
 

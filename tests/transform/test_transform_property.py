@@ -76,29 +76,27 @@ CONDITIONS = [
 ]
 
 
-def _reference_rename(records, fields):
-    out = []
-    present = {source for source in fields if any(source in r for r in records)}
+def _reference_rename(records, columns, fields):
+    present = [source for source in fields if source in columns]
     targets = {fields[source] for source in present}
-    for record in records:
-        new = {}
-        for key, value in record.items():
-            if key in present:
-                new[fields[key]] = value
-            elif key not in targets:
-                new[key] = value
-        for source in present:
-            new.setdefault(fields[source], None)
-        out.append(new)
-    return out
+    renamed = [fields[c] if c in present else c for c in columns if c in present or c not in targets]
+    out = [{fields.get(k, k) if k in present else k: v for k, v in record.items()
+            if k in present or k not in targets} for record in records]
+    return out, renamed
 
 
 def reference(records, operations):
-    records = [dict(r) for r in records]
+    """Apply ``operations`` to ``records`` one record at a time.
+
+    Like a table, the batch has a set of columns (every key any record had, which outlives the
+    records a filter removes); a record lacking a column holds null there.
+    """
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    records = [{c: r.get(c) for c in columns} for r in records]
     for op in operations:
         kind = op["operation"]
         if kind == "rename":
-            records = _reference_rename(records, op["fields"])
+            records, columns = _reference_rename(records, columns, op["fields"])
         elif kind == "compute":
             function = dict(EXPRESSIONS)[op["expression"]]
             kept = []
@@ -109,6 +107,7 @@ def reference(records, operations):
                     continue
                 kept.append(record)
             records = kept
+            columns = columns if op["as"] in columns else [*columns, op["as"]]
         elif kind == "filter":
             function = dict(CONDITIONS)[op["condition"]]
             kept = []
@@ -120,20 +119,25 @@ def reference(records, operations):
                     continue
             records = kept
         elif kind == "default":
-            for record in records:
-                for key, value in op["values"].items():
+            for key, value in op["values"].items():
+                for record in records:
                     if record.get(key) is None:
                         record[key] = value
+                columns = columns if key in columns else [*columns, key]
         elif kind == "select":
-            records = [{key: record.get(key) for key in op["fields"]} for record in records]
+            # A field the batch does not have is not created by select.
+            columns = [key for key in dict.fromkeys(op["fields"]) if key in columns]
+            records = [{key: record[key] for key in columns} for record in records]
         elif kind == "flatten":
+            path = op["path"]
             exploded = []
             for record in records:
-                for item in record.get(op["path"]) or []:
-                    base = {k: v for k, v in record.items() if k != op["path"]}
-                    base.update({f"{op['path']}.{k}": v for k, v in item.items()})
+                for item in record.get(path) or []:
+                    base = {k: v for k, v in record.items() if k != path}
+                    base.update({f"{path}.{k}": v for k, v in item.items()})
                     exploded.append(base)
             records = exploded
+            columns = [c for c in columns if c != path]
     return records
 
 
@@ -210,8 +214,9 @@ def test_flatten_then_filter_and_rename_match_reference(records, threshold):
         {"operation": "filter", "condition": f"items.q is null or items.q > {threshold}"},
         {"operation": "rename", "fields": {"items.sku": "sku"}},
     ]
-    expected = reference(records, operations[:1])
-    expected = [r for r in expected if r.get("items.q") is None or r["items.q"] > threshold]
-    expected = _reference_rename(expected, {"items.sku": "sku"})
+    exploded = reference(records, operations[:1])
+    columns = list(dict.fromkeys(key for record in exploded for key in record))
+    kept = [r for r in exploded if r.get("items.q") is None or r["items.q"] > threshold]
+    expected, _ = _reference_rename(kept, columns, {"items.sku": "sku"})
     result = run_on_records({"version": 1, "operations": operations}, records)
     assert normalise(result.records()) == normalise(expected)

@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(PY) -m pytest benchmarks -q -p no:xdist
 
 skill: $(STAMP)
-	$(PY) -m nexla_ops.packaging dist
+	$(PY) tools/build_skill.py dist
 
 lock: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from nexla_ops.audit import audit_context
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
-from nexla_ops.redaction import redact
+from nexla_ops.redaction import scrub_text
 
 from .errors import error_payload
 from .registry import ToolName
@@ -61,9 +61,22 @@ class ProgressBridge:
             logger.debug("progress notification not sent: %s", type(exc).__name__)
 
 
+def scrub(value: Any) -> Any:
+    """``value`` with every known secret (service key, token, registered credential values) removed
+    from its strings. Operations redact secret fields by name; this keeps the result's shape (so it
+    still matches the output schema) while making sure no secret value slips through."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, dict):
+        return {key: scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [scrub(item) for item in value]
+    return value
+
+
 def success_result(result: BaseModel, *, paging_hint: str | None = None) -> CallToolResult:
-    """Structured content (redacted, size-limited) plus the same JSON as text for older clients."""
-    payload = fit(redact(result.model_dump(mode="json", by_alias=True)), hint=paging_hint)
+    """Structured content (scrubbed, size-limited) plus the same JSON as text for older clients."""
+    payload = fit(scrub(result.model_dump(mode="json", by_alias=True)), hint=paging_hint)
     return CallToolResult(content=[TextContent(type="text", text=to_json(payload))], structured_content=payload)
 
 

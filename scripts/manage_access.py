@@ -131,7 +131,10 @@ def render(result: AccessList | AccessChangeResult) -> str:
         lines.append(f"\n{item.resource_type.label} {item.resource_id}: {item.outcome}")
         lines += [f"  - {change}" for change in item.changes]
         if item.error:
-            lines.append(f"  error: {item.error.message}" + (f" ({item.error.hint})" if item.error.hint else ""))
+            status = f"HTTP {item.error.status} " if item.error.status else ""
+            lines.append(f"  error ({status}{item.error.type}): {item.error.message}")
+            if item.error.hint:
+                lines.append(f"  hint: {item.error.hint}")
         if item.before is not None:
             lines += [" before:", _table(item.before)]
         if item.after is not None and item.outcome != "unchanged":

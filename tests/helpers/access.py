@@ -3,10 +3,13 @@ sandbox operator calls (faults, request counters, runs) and the audit log of a r
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from nexla_ops.client import AsyncNexlaClient
+from nexla_ops.client import AsyncNexlaClient, NexlaClient
 from nexla_ops.config import Settings
 
 S3_SECRET_FIELD = "secret_access_key"
@@ -89,3 +92,20 @@ async def audit_events(client: AsyncNexlaClient, kind: str, resource_id: int) ->
     """The ``event`` of every audit-log entry of a resource, oldest first."""
     entries = await client.get(f"/{kind}/{resource_id}/audit_log")
     return [e["event"] for e in sorted(entries, key=lambda e: e["id"])]
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_script(name: str, args: list[str], env: dict[str, str], **extra_env: str) -> subprocess.CompletedProcess:
+    """Run ``scripts/<name>.py`` from the repo root as a subprocess (audit file off) and capture its output."""
+    full_env = {**env, "NEXLA_AUDIT_LOG": "", **extra_env}
+    return subprocess.run([sys.executable, f"scripts/{name}.py", *args], cwd=REPO_ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def sync_client_for(sandbox: Any, label: str | None = None) -> NexlaClient:
+    """A blocking client for setting things up in script tests."""
+    key = sandbox.service_key if label is None else sandbox.keys[label]
+    env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": key, "NEXLA_AUDIT_LOG": ""}
+    return NexlaClient(Settings.from_env(env=env))

@@ -1,0 +1,57 @@
+"""deploy_flow.py as a subprocess: help, schema, validate/plan/apply/destroy, failure exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.deploy import SECRET_ENV, spec_yaml
+
+SCRIPT = "scripts/deploy_flow.py"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_help_and_schema_need_no_api():
+    assert "examples:" in run("--help").stdout
+    schema = json.loads(run("--print-schema").stdout)
+    assert "destinations" in schema["properties"]
+    assert run().returncode == 2
+
+
+def test_plan_apply_again_destroy(sandbox, sandbox_env, tmp_path):
+    write_demo_data(sandbox.data_dir)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_yaml())
+    env = {**sandbox_env, SECRET_ENV: "demo-secret-value"}
+    plan = run("plan", "--spec", str(spec), "--json", env=env)
+    assert plan.returncode == 0, plan.stderr
+    assert {c["action"] for c in json.loads(plan.stdout)["result"]["changes"]} == {"create"}
+    applied = run("apply", "--spec", str(spec), env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "applied" in applied.stdout and "destinations" in applied.stderr  # progress on stderr
+    again = json.loads(run("apply", "--spec", str(spec), "--json", env=env).stdout)
+    assert again["ok"] and again["result"]["status"] == "unchanged"
+    assert "demo-secret-value" not in applied.stdout + applied.stderr
+    refused = run("destroy", "--spec", str(spec), "--json", env=env)
+    assert refused.returncode == 2 and json.loads(refused.stdout)["error"]["hint"]
+    destroyed = run("destroy", "--spec", str(spec), "--yes", env=env)
+    assert destroyed.returncode == 0 and "deleted data_sources" in destroyed.stdout
+
+
+def test_invalid_spec_and_failed_validation_exit_codes(sandbox, sandbox_env, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsource: {}\n")
+    result = run("validate", "--spec", str(bad), "--json", env=sandbox_env)
+    assert result.returncode == 2
+    assert "source.name" in json.loads(result.stdout)["error"]["message"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_yaml())
+    missing_secret = {k: v for k, v in sandbox_env.items() if k != SECRET_ENV}
+    checked = run("validate", "--spec", str(spec), "--json", env=missing_secret)
+    assert checked.returncode == 5
+    assert json.loads(checked.stdout)["result"]["issues"][0]["path"] == "credential.fields.secret_access_key"

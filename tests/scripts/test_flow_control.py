@@ -1,0 +1,49 @@
+"""flow_control.py as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+from nexla_ops.operations.deploy import apply_deployment
+from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
+
+SCRIPT = "scripts/flow_control.py"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def _deploy(sandbox, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
+    write_demo_data(sandbox.data_dir)
+
+    async def go():
+        async with client_for(sandbox) as client:
+            return await apply_deployment(client, make_spec())
+
+    result = asyncio.run(go())
+    assert result.status == "applied", result.error
+    return result
+
+
+def test_help():
+    assert "--confirm-name" in run("--help").stdout
+
+
+def test_show_pause_delete(sandbox, sandbox_env, monkeypatch):
+    deployed = _deploy(sandbox, monkeypatch)
+    shown = json.loads(run("show", "--kind", "sources", "--id", str(deployed.source_id), "--json", env=sandbox_env).stdout)
+    assert shown["result"]["flow_id"] == deployed.flow_id
+    paused = run("pause", "--kind", "flows", "--id", str(deployed.flow_id), env=sandbox_env)
+    assert paused.returncode == 0 and "PAUSED" in paused.stdout
+    name = shown["result"]["name"]
+    refused = run("delete", "--kind", "flows", "--id", str(deployed.flow_id), "--json", env=sandbox_env)
+    assert refused.returncode == 2 and "confirm" in json.loads(refused.stdout)["error"]["message"]
+    deleted = run("delete", "--kind", "flows", "--id", str(deployed.flow_id), "--yes", "--confirm-name", name, env=sandbox_env)
+    assert deleted.returncode == 0, deleted.stderr
+    assert run("show", "--kind", "sources", "--id", str(deployed.source_id), env=sandbox_env).returncode == 4

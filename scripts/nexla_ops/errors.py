@@ -71,6 +71,9 @@ class NexlaError(Exception):
         self.request_id = request_id
         self.body = redact(body) if body is not None else None
         self.attempts = attempts
+        # Set when the client already retried this failure (e.g. inside the token exchange),
+        # so an enclosing retry loop does not multiply the attempts.
+        self.retries_spent = False
         super().__init__(self.message)
 
     @property

@@ -68,6 +68,35 @@ def register_secret(value: str | None) -> None:
             _registered.add(value)
 
 
+def register_secrets_in(obj: Any) -> None:
+    """Register every string value found under a secret-looking key of JSON-like ``obj``.
+
+    The client calls this on request bodies, so a credential secret it sends is scrubbed from
+    anything it later shows, even if a server echoes it back in an error message.
+    """
+    if isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if isinstance(key, str) and is_secret_key(key):
+                for leaf in _string_leaves(value):
+                    register_secret(leaf)
+            else:
+                register_secrets_in(value)
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            register_secrets_in(item)
+
+
+def _string_leaves(obj: Any) -> Iterable[str]:
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, Mapping):
+        for value in obj.values():
+            yield from _string_leaves(value)
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _string_leaves(item)
+
+
 def scrub_text(text: str, extra_secrets: Iterable[str | None] = ()) -> str:
     """Return ``text`` with known secret values, auth header values and secret query params removed."""
     if not text:

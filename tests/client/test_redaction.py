@@ -67,3 +67,10 @@ def test_logging_filter_scrubs(caplog):
         logger.info("using %s", "filter-secret-5555")
     assert "filter-secret-5555" not in caplog.text
     assert REDACTED in caplog.text
+
+
+def test_secrets_in_request_bodies_are_registered():
+    from nexla_ops.redaction import register_secrets_in
+
+    register_secrets_in({"name": "visible-name-1", "credentials": {"user": "db-user-777", "password": "db-pass-888"}})
+    assert scrub_text("db-user-777 db-pass-888 visible-name-1") == f"{REDACTED} {REDACTED} visible-name-1"

@@ -168,3 +168,18 @@ def test_token_response_without_token_is_an_auth_error(tmp_path):
         with pytest.raises(NexlaError, match="without an access_token") as info:
             client.get("/data_sources")
     assert info.value.exit_code == 3
+
+
+def test_token_exchange_retries_do_not_multiply(tmp_path, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _s: None)
+    seen = []
+
+    def handler(request):
+        seen.append(request.url.path)
+        return httpx.Response(503, json={"message": "token service down", "retry_after": 0})
+
+    with NexlaClient(settings(tmp_path, max_attempts=3), transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(ServerError) as info:
+            client.get("/teams")
+    assert seen == ["/nexla-api/token"] * 3
+    assert info.value.attempts == 3 and info.value.path == "/token"

@@ -173,7 +173,12 @@ class AsyncNexlaClient:
         async with self._token_lock:
             token = self._pipeline.tokens.current()
             if token is None:
-                token = self._pipeline.tokens.store(await self._run(self._pipeline.token_call()))
+                try:
+                    body = await self._run(self._pipeline.token_call())
+                except NexlaError as error:
+                    error.retries_spent = True
+                    raise
+                token = self._pipeline.tokens.store(body)
             return token
 
     async def _transmit(self, call: Call, token: str | None) -> httpx.Response:

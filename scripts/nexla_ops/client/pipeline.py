@@ -26,7 +26,7 @@ from ..errors import (
     RequestTimeoutError,
     error_type_for_status,
 )
-from ..redaction import redact, scrub_text
+from ..redaction import redact, register_secrets_in, scrub_text
 from .auth import TokenCache
 from .circuit_breaker import CircuitBreaker, breaker_for
 from .rate_limiter import RateLimiter
@@ -126,6 +126,8 @@ class RequestPipeline:
         if not path.startswith("/"):
             raise ValueError(f"API paths start with '/', got {path!r}")
         safe = method in _REPLAY_SAFE_METHODS if method != "POST" else bool(replay_safe)
+        if json is not None:
+            register_secrets_in(json)
         call = Call(method, path, params, json, safe, has_body=has_body or json is not None)
         if self.settings.read_only and call.mutating:
             error = ReadOnlyError(

@@ -82,9 +82,11 @@ def is_auto_retryable(error: BaseException) -> bool:
     """True for failures the client retries by itself: 429/502/503/504, timeouts, connection errors.
 
     A 500 is *temporary* (exit code 6) but not retried automatically: it usually means a bug
-    that the same request will hit again. An open circuit fails fast by design.
+    that the same request will hit again. An open circuit fails fast by design. An error marked
+    ``retries_spent`` (a token exchange that already used its own retries) is not retried again,
+    so nested retries never multiply.
     """
-    if not isinstance(error, NexlaError) or isinstance(error, CircuitOpenError):
+    if not isinstance(error, NexlaError) or isinstance(error, CircuitOpenError) or error.retries_spent:
         return False
     if error.status is None:
         return error.retryable

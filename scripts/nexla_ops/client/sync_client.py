@@ -168,7 +168,12 @@ class NexlaClient:
             # Another thread may have exchanged while we waited for the lock.
             token = self._pipeline.tokens.current()
             if token is None:
-                token = self._pipeline.tokens.store(self._run(self._pipeline.token_call()))
+                try:
+                    body = self._run(self._pipeline.token_call())
+                except NexlaError as error:
+                    error.retries_spent = True
+                    raise
+                token = self._pipeline.tokens.store(body)
             return token
 
     def _transmit(self, call: Call, token: str | None) -> httpx.Response:

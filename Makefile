@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 demo: $(STAMP)
-	$(PY) -m nexla_mcp.demo
+	$(PY) demo/run_demo.py
 
 bench: $(STAMP)
 	$(PY) -m pytest benchmarks -q -p no:xdist

@@ -52,7 +52,7 @@ def recipe_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         deployed = _deploy_demo(env)
         ids = {(ref["kind"], ref["name"]): ref["id"] for ref in deployed["resources"]}
         source_id = deployed["source_id"]
-        run = sandbox.control.post(f"/_sandbox/sources/{source_id}/run")
+        run = sandbox.control.post(f"/sources/{source_id}/run")
         assert run.status_code == 200, run.text
         env.update(
             FLOW_ID=str(deployed["flow_id"]),

@@ -2,9 +2,12 @@
 
 How it scales: flows are read page by page from ``GET /flows?include_run_metrics=1`` (each page is
 a flow tree carrying the flows' sources, nexsets, sinks, credentials and per-run metrics), so N
-flows cost about N / per_page list calls. Credentials are probed once each, with bounded
-concurrency (``client.fan_out``). Nothing is fetched per flow in sequence. A small selection of
-flow ids or resource ids is fetched directly instead (one bounded-concurrency call per item).
+flows cost floor(N / per_page) + 1 list calls. Credentials are probed once each, with bounded
+concurrency (``client.fan_out``). The only per-flow call is one run-summary read, concurrent and
+bounded, for a flow whose latest run wrote no records or reported errors (flow metrics carry no
+run status, so a failed run and an idle one look alike). Nothing is fetched per flow in sequence.
+A small selection of flow ids or resource ids is fetched directly instead (one call per item).
+See :func:`request_bound`.
 
 Verdict rules per flow (the worst rule that fires wins):
 
@@ -296,6 +299,9 @@ class _Inventory:
         self.objects: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in ("data_sources", "data_sets", "data_sinks", "data_credentials")}
         self.metrics: dict[int, list[dict[str, Any]]] = {}
         self.metrics_seen = False
+        # root id -> (status, error message) of its latest run, read from the run summary when the
+        # flow metrics could not tell a failed run from an idle one.
+        self.last_run_status: dict[int, tuple[str | None, str | None]] = {}
 
     def add_tree(self, tree: dict[str, Any]) -> list[dict[str, Any]]:
         roots = [node for node in tree.get("flows") or [] if isinstance(node, dict)]
@@ -429,6 +435,41 @@ async def _fill_missing_metrics(client: Any, inventory: _Inventory, roots: list[
                     "reporting_date": row.get("lastWritten") or row.get("endTime"),
                 }
             )
+
+
+async def _fill_last_run_status(client: Any, inventory: _Inventory, roots: list[dict[str, Any]], concurrency: int) -> None:
+    """Read the status of each flow's latest run when its metrics leave it open.
+
+    Flow metrics carry records and errors but usually no status: a failed run and an idle run both
+    show zero records. Only flows whose latest run wrote nothing or reported errors are looked up,
+    one run-summary call each, with bounded concurrency.
+    """
+    wanted: list[tuple[int, int, int]] = []
+    for root in roots:
+        runs = {k: v for k, v in _runs(inventory.metrics.get(int(root["id"]), [])).items() if k is not None}
+        if not runs or not root.get("data_source_id"):
+            continue
+        last_id = max(runs)
+        last = runs[last_id]
+        if last["status"] is None and (last["records"] == 0 or last["errors"] > 0):
+            wanted.append((int(root["id"]), int(root["data_source_id"]), last_id))
+    if not wanted:
+        return
+
+    async def fetch(item: tuple[int, int, int]) -> Any:
+        return await client.get(
+            f"/data_sources/{item[1]}/metrics/run_summary",
+            params={"groupby": "runId", "orderby": "runId", "page": 1, "size": 5},
+        )
+
+    for (root_id, _, last_id), body in zip(wanted, await client.fan_out(fetch, wanted, concurrency=concurrency), strict=True):
+        if isinstance(body, BaseException):
+            continue
+        metrics = (body or {}).get("metrics") or {}
+        rows = (metrics.get("data") if isinstance(metrics, dict) else metrics) or []
+        row = next((r for r in rows if r.get("runId", r.get("run_id")) == last_id), None)
+        if row is not None and row.get("status"):
+            inventory.last_run_status[root_id] = (str(row["status"]), row.get("error_message"))
 
 
 def _credential_ids(inventory: _Inventory, root: dict[str, Any]) -> list[int]:
@@ -570,8 +611,11 @@ def _judge(
 
     if last_id is not None:
         last = numbered[last_id]
-        if str(last["status"] or "").upper() in _BAD_STATUSES or (last["errors"] and not last["records"]):
-            find("critical", f"last run {last_id} failed ({last['errors']} errors, {last['records']} records)")
+        looked_up, message = inventory.last_run_status.get(flow_id, (None, None))
+        last_status = str(last["status"] or looked_up or "").upper()
+        if last_status in _BAD_STATUSES or (not last_status and last["errors"] and not last["records"]):
+            detail = f": {scrub_text(message)}" if message else f" ({last['errors']} errors, {last['records']} records)"
+            find("critical", f"last run {last_id} failed{detail}")
     if rate is not None and rate > thresholds.critical_error_rate:
         find("critical", f"error rate {rate:.1%} in the window is above {thresholds.critical_error_rate:.1%}")
     elif rate is not None and rate > thresholds.warn_error_rate:
@@ -690,6 +734,7 @@ async def check_health(
     await _fill_missing_objects(client, inventory, roots, request.per_page)
     if roots and not inventory.metrics_seen:
         await _fill_missing_metrics(client, inventory, roots, request.concurrency)
+    await _fill_last_run_status(client, inventory, roots, request.concurrency)
 
     users: dict[int, list[int]] = {}
     for root in roots:
@@ -739,10 +784,11 @@ def _should_alert(alert_on: str, overall: Verdict) -> bool:
     return _RANK[overall] >= _RANK[alert_on]
 
 
-def request_bound(flows: int, per_page: int, credentials: int, constant: int = 3) -> int:
-    """The documented upper bound on API requests for a full check: pages (+1 for an exact multiple)
-    of the flows list, one probe per distinct credential, plus ``constant`` (authentication)."""
-    return math.floor(flows / per_page) + 1 + credentials + constant
+def request_bound(flows: int, per_page: int, credentials: int, suspicious_runs: int = 0, constant: int = 3) -> int:
+    """The upper bound on API requests of a full check: the flow-list pages (one more when N is a
+    multiple of per_page), one probe per distinct credential, one run-summary read per flow whose
+    latest run wrote nothing or reported errors, plus ``constant`` (authentication)."""
+    return math.floor(flows / per_page) + 1 + credentials + suspicious_runs + constant
 
 
 __all__ = [

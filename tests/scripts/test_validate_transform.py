@@ -39,3 +39,9 @@ def test_invalid_transform_exits_2_and_record_errors_exit_5():
     failed = run("--transform-json", cast, "--records-json", '[{"n": "x"}, {"n": "1"}]')
     assert failed.returncode == 5 and "operations[0]" in failed.stdout
     assert run("--transform-json", "[1]").returncode == 2
+
+
+def test_help_example_files_run():
+    result = run("--transform", "examples/orders_transform.json", "--records", "examples/orders_sample.ndjson", "--json")
+    assert result.returncode == 0, result.stderr
+    assert [r["sku"] for r in json.loads(result.stdout)["result"]["records"]] == ["SKU-1", "SKU-2", "SKU-1"]

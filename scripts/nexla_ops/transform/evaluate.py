@@ -30,7 +30,7 @@ class Failure:
     field: str | None
 
 
-def _value_text(value: object) -> str:
+def value_text(value: object) -> str:
     return repr(value) if isinstance(value, str) else ("null" if value is None else str(value).lower()
                                                         if isinstance(value, bool) else str(value))
 
@@ -161,7 +161,7 @@ class Evaluator:
         converted, failed = convert.to_number(values)
         self.fail(
             failed,
-            lambda row: f"cannot use {_value_text(values[row].as_py())} as a number in {render(context)}",
+            lambda row: f"cannot use {value_text(values[row].as_py())} as a number in {render(context)}",
             operand,
         )
         return converted
@@ -174,7 +174,7 @@ class Evaluator:
             return pa.nulls(len(values), pa.bool_())
         self.fail(
             pc.is_valid(values),
-            lambda row: f"expected true or false but {render(operand)} is {_value_text(values[row].as_py())}",
+            lambda row: f"expected true or false but {render(operand)} is {value_text(values[row].as_py())}",
             operand,
         )
         return pa.nulls(len(values), pa.bool_())
@@ -235,8 +235,8 @@ class Evaluator:
             both = pc.and_(pc.is_valid(left), pc.is_valid(right))
             self.fail(
                 both,
-                lambda row: f"cannot compare {_value_text(left[row].as_py())} with "
-                f"{_value_text(right[row].as_py())} in {render(node)}",
+                lambda row: f"cannot compare {value_text(left[row].as_py())} with "
+                f"{value_text(right[row].as_py())} in {render(node)}",
             )
             return pa.nulls(self.length, pa.bool_())
         if mismatch is not None:
@@ -256,7 +256,7 @@ class Evaluator:
             else:
                 self.fail(
                     failed,
-                    lambda row: f"cannot compare {_value_text(text[row].as_py())} with a number in {render(node)}",
+                    lambda row: f"cannot compare {value_text(text[row].as_py())} with a number in {render(node)}",
                 )
                 mismatch = None
             return (number, right, mismatch) if text_is_left else (left, number, mismatch)
@@ -266,7 +266,7 @@ class Evaluator:
                 stamps, failed = convert.to_timestamp(values)
                 self.fail(
                     failed,
-                    lambda row, v=values: f"cannot read {_value_text(v[row].as_py())} as a timestamp in "
+                    lambda row, v=values: f"cannot read {value_text(v[row].as_py())} as a timestamp in "
                     f"{render(node)}",
                 )
                 converted.append(stamps)
@@ -377,8 +377,6 @@ def resolve_path(table: pa.Table, path: tuple[str, ...] | list[str]) -> pa.Array
         if name not in names:
             continue
         values = table.column(name).combine_chunks()
-        if isinstance(values, pa.ChunkedArray):
-            values = pa.concat_arrays(values.chunks) if values.num_chunks else pa.array([], values.type)
         for segment in path[cut:]:
             if not pa.types.is_struct(values.type) or values.type.get_field_index(segment) < 0:
                 values = None

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import convert
-from .evaluate import Evaluator, _value_text
+from .evaluate import Evaluator, value_text
 from .fields import get_field, remove_field, set_field
 from .spec import Compute, Default, Drop, Filter, Flatten, Rename, Select, Typecast
 
@@ -137,7 +137,7 @@ def typecast(table: pa.Table, op: Typecast) -> Outcome:
     def describe(row: int) -> tuple[str, str | None]:
         for mask, name, values, type_name in failures:
             if mask[row].as_py():
-                return f"cannot cast {name} value {_value_text(values[row].as_py())} to {type_name}", name
+                return f"cannot cast {name} value {value_text(values[row].as_py())} to {type_name}", name
         return "cast failed", None
 
     return Outcome(result, table, failed_rows, describe, missing=tuple(missing))

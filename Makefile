@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(PY) demo/run_demo.py
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks -q -p no:xdist
+	$(PY) benchmarks/bench_transform.py
 
 skill: $(STAMP)
 	$(PY) tools/build_skill.py dist

@@ -55,3 +55,15 @@ def test_invalid_spec_and_failed_validation_exit_codes(sandbox, sandbox_env, tmp
     checked = run("validate", "--spec", str(spec), "--json", env=missing_secret)
     assert checked.returncode == 5
     assert json.loads(checked.stdout)["result"]["issues"][0]["path"] == "credential.fields.secret_access_key"
+
+
+def test_the_guide_example_applies_and_writes_parquet(sandbox, sandbox_env):
+    write_demo_data(sandbox.data_dir)
+    env = {**sandbox_env, "DEMO_S3_SECRET": "demo-secret-value"}
+    result = run("apply", "--spec", "examples/orders_to_parquet.yaml", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)["result"]
+    assert body["status"] == "applied" and body["active"]
+    run_reply = sandbox.control.post(f"{sandbox.base_url}/_sandbox/sources/{body['source_id']}/run").json()
+    assert run_reply["status"] != "FAILED"
+    assert list((sandbox.data_dir / "s3" / "analytics" / "orders").rglob("*.parquet"))

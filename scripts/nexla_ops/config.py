@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ConfigError
 
@@ -170,8 +171,6 @@ class Settings(BaseModel):
     @classmethod
     def build(cls, values: Mapping[str, Any]) -> Settings:
         """Validate ``values`` into settings, turning pydantic errors into a ConfigError naming the variable."""
-        from pydantic import ValidationError as PydanticValidationError
-
         try:
             return cls(**values)
         except PydanticValidationError as exc:

@@ -60,3 +60,17 @@ def test_direct_access_token_is_used_as_is_and_never_renewed(sandbox, controls, 
     assert token not in str(info.value)
     assert controls.count("POST /token") == 0
     assert controls.count("GET /teams") == 1
+
+
+async def test_concurrent_first_requests_share_one_exchange(sandbox, controls, make_settings):
+    async with AsyncNexlaClient(make_settings()) as client:
+        results = await client.fan_out(lambda _: client.get("/teams"), range(10), concurrency=10)
+    assert all(isinstance(r, list) for r in results)
+    assert controls.count("POST /token") == 1
+
+
+def test_threads_share_one_exchange(sandbox, controls, make_settings):
+    with NexlaClient(make_settings()) as client:
+        results = client.fan_out(lambda _: client.get("/teams"), range(10), concurrency=10)
+    assert all(isinstance(r, list) for r in results)
+    assert controls.count("POST /token") == 1

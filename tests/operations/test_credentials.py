@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from nexla_ops.errors import NotFoundError
+from nexla_ops.errors import NotFoundError, ValidationError
 from nexla_ops.operations.credentials import RotationRequest, probe_credential, rotate_credential
 from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.access import client_for, control, inject_fault, make_credential, make_flow, mutating_requests, \
@@ -167,3 +167,34 @@ async def test_rollback_when_a_step_fails(sandbox, admin, setup, method, path, f
         assert "Injected fault" in failed[0].detail and result.error.type == "check_failed"
     else:
         assert failed[0].error.status == 400 and result.error.status == 400
+
+
+async def test_create_failure_changes_nothing(sandbox, admin, setup):
+    old_id, flow, idle = setup
+    before = await state(admin, flow, idle)
+    inject_fault(sandbox, "POST", r"^/data_credentials$", status=400)
+    with pytest.raises(ValidationError):
+        await rotate_credential(admin, request(old_id), environ=ENV)
+    assert await state(admin, flow, idle) == before
+
+
+async def test_rollback_that_cannot_delete_the_new_credential_says_so(sandbox, admin, setup):
+    old_id, flow, idle = setup
+    inject_fault(sandbox, "PUT", rf"^/data_sinks/{flow.sink_id}$", status=400)
+    inject_fault(sandbox, "DELETE", r"^/data_credentials/\d+$", status=403)
+    result = await rotate_credential(admin, request(old_id), environ=ENV)
+    assert result.outcome == "rollback_incomplete" and result.exit_code == 1
+    leftover = next(s for s in result.steps if s.step == "rollback: delete new credential")
+    assert leftover.status == "failed" and str(result.new_credential_id) in leftover.detail
+    after = await state(admin, flow, idle)
+    assert after["source"] == (old_id, "ACTIVE") and after["sink"] == (old_id, "ACTIVE")
+
+
+async def test_retire_failure_keeps_the_switch_and_reports_it(sandbox, admin, setup):
+    old_id, flow, idle = setup
+    inject_fault(sandbox, "DELETE", rf"^/data_credentials/{old_id}$", status=403)
+    result = await rotate_credential(admin, request(old_id), environ=ENV)
+    assert result.outcome == "retire_failed" and result.exit_code == 1
+    after = await state(admin, flow, idle)
+    assert after["source"] == (result.new_credential_id, "ACTIVE")
+    assert (await admin.get(f"/data_credentials/{old_id}"))["id"] == old_id

@@ -50,7 +50,7 @@ def recipe_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "WORK_DIR": str(tmp_path),
         }
         deployed = _deploy_demo(env)
-        ids = {(ref["kind"], ref["name"]): ref["id"] for ref in deployed["resources"]}
+        ids = {(ref["kind"], ref["name"]): ref["id"] for ref in deployed["resources"] + deployed["created"]}
         source_id = deployed["source_id"]
         run = sandbox.control.post(f"/sources/{source_id}/run")
         assert run.status_code == 200, run.text

@@ -21,8 +21,8 @@ from nexla_ops.operations.progress import ProgressCallback
 
 EXAMPLES = (
     "python scripts/batch_operations.py --operation pause --resource-type source --name-contains nightly",
-    "python scripts/batch_operations.py --operation pause --resource-type source --name-contains nightly --yes "
-    "--checkpoint pause.jsonl",
+    "python scripts/batch_operations.py --operation pause --resource-type source --name-contains nightly "
+    "--yes --checkpoint pause.jsonl",
     "python scripts/batch_operations.py --operation activate --resource-type sink --ids 301,302,303 --yes",
     "python scripts/batch_operations.py --operation update --resource-type source --tag team-a "
     "--set source_config.path=s3://bucket/new/ --set description='moved' --yes",
@@ -60,22 +60,35 @@ def _settings(values: list[str] | None) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("batch_operations.py", __doc__.splitlines()[0], EXAMPLES)
     parser.add_argument("--operation", required=True, choices=("activate", "pause", "delete", "update"))
-    parser.add_argument("--resource-type", required=True,
-                        help="source, nexset, sink (activate/pause); also credentials, projects, teams, transforms")
+    parser.add_argument(
+        "--resource-type",
+        required=True,
+        help="source, nexset, sink (activate/pause); also credentials, projects, teams, transforms",
+    )
     select = parser.add_argument_group("selection (combine to narrow)")
     select.add_argument("--ids", action="append", metavar="ID[,ID...]", help="exact ids; repeatable")
     select.add_argument("--name-contains", help="case-insensitive name substring")
     select.add_argument("--status", help="ACTIVE, PAUSED, ERROR, ...")
     select.add_argument("--tag")
     select.add_argument("--all", action="store_true", help="select every resource of the type")
-    parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
-                        help="update only; FIELD may be dotted (source_config.path); VALUE is JSON or text")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="update only; FIELD may be dotted (source_config.path); VALUE is JSON or text",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--preview", action="store_true", help="only show what would happen (the default)")
     mode.add_argument("--yes", action="store_true", help="apply the batch (and confirm deletes)")
-    parser.add_argument("--checkpoint", metavar="FILE", help="JSON-lines record of finished items, for resume")
-    parser.add_argument("--concurrency", type=int, default=4, help="items in flight at once (1-32, default 4)")
-    parser.add_argument("--max-items", type=int, default=1000, help="refuse a larger selection (default 1000)")
+    parser.add_argument(
+        "--checkpoint", metavar="FILE", help="JSON-lines record of finished items, for resume"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="items in flight at once (1-32, default 4)"
+    )
+    parser.add_argument(
+        "--max-items", type=int, default=1000, help="refuse a larger selection (default 1000)"
+    )
     return parser
 
 
@@ -99,18 +112,33 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
 
 
 def render(result: BatchResult) -> str:
-    rows = [{"id": i.id, "name": i.name, "status": i.status, "outcome": i.outcome,
-             "detail": i.detail or (f"{i.error.type} {i.error.status or ''}: {i.error.message}" if i.error else "")}
-            for i in result.items]
+    rows = [
+        {
+            "id": i.id,
+            "name": i.name,
+            "status": i.status,
+            "outcome": i.outcome,
+            "detail": i.detail
+            or (f"{i.error.type} {i.error.status or ''}: {i.error.message}" if i.error else ""),
+        }
+        for i in result.items
+    ]
     kind = result.resource_type.value
     if result.preview:
-        head = f"preview: {result.operation} {result.selected} {kind} (nothing changed; rerun with --yes to apply)"
+        head = (
+            f"preview: {result.operation} {result.selected} {kind} "
+            "(nothing changed; rerun with --yes to apply)"
+        )
     else:
-        head = (f"{result.operation} {kind}: {result.succeeded} succeeded, {result.skipped} skipped, "
-                f"{result.failed} failed")
+        head = (
+            f"{result.operation} {kind}: {result.succeeded} succeeded, {result.skipped} skipped, "
+            f"{result.failed} failed"
+        )
     if result.done_before:
         head += f"; {result.done_before} already done per checkpoint {result.checkpoint}"
-    table = render_table(rows, ("id", "name", "status", "outcome", "detail")) if rows else "(nothing selected)"
+    table = (
+        render_table(rows, ("id", "name", "status", "outcome", "detail")) if rows else "(nothing selected)"
+    )
     return f"{head}\n{table}"
 
 

@@ -36,7 +36,8 @@ EXAMPLES = (
     "python scripts/manage_access.py revoke --resource-type source --resource-id 101 --user-id 7",
     "python scripts/manage_access.py revoke --resource-type source --resource-id 101 --email bob@example.com "
     "--role admin   # take away admin only",
-    "python scripts/manage_access.py replace --resource-type sink --resource-id 301 --user-id 3 --role owner --json",
+    "python scripts/manage_access.py replace --resource-type sink --resource-id 301 --user-id 3 "
+    "--role owner --json",
 )
 
 
@@ -60,10 +61,18 @@ def _strings(values: list[str] | None) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("manage_access.py", __doc__.splitlines()[0], EXAMPLES)
     parser.add_argument("action", choices=("list", "grant", "revoke", "replace"))
-    parser.add_argument("--resource-type", required=True,
-                        help="data_sources/source, data_sets/nexset, data_sinks/sink, data_credentials, flows, ...")
-    parser.add_argument("--resource-id", action="append", required=True, metavar="ID[,ID...]",
-                        help="resource id; repeat or comma-separate for several (list takes one)")
+    parser.add_argument(
+        "--resource-type",
+        required=True,
+        help="data_sources/source, data_sets/nexset, data_sinks/sink, data_credentials, flows, ...",
+    )
+    parser.add_argument(
+        "--resource-id",
+        action="append",
+        required=True,
+        metavar="ID[,ID...]",
+        help="resource id; repeat or comma-separate for several (list takes one)",
+    )
     who = parser.add_argument_group("accessors (repeatable, comma lists allowed)")
     who.add_argument("--user-id", action="append", metavar="ID")
     who.add_argument("--email", action="append", help="user by email")
@@ -72,9 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--org-id", action="append", metavar="ID")
     who.add_argument("--email-domain", action="append", help="org by email domain")
     who.add_argument("--client-identifier", action="append", help="org by client identifier")
-    parser.add_argument("--role", action="append", metavar="ROLE[,ROLE...]",
-                        help="owner, admin, operator or collaborator (grant/replace: required; revoke: only these)")
-    parser.add_argument("--dry-run", action="store_true", help="show before and predicted after; change nothing")
+    parser.add_argument(
+        "--role",
+        action="append",
+        metavar="ROLE[,ROLE...]",
+        help="owner, admin, operator or collaborator (grant/replace: required; revoke: only these)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show before and predicted after; change nothing"
+    )
     return parser
 
 
@@ -90,7 +105,9 @@ def _accessors(args: argparse.Namespace) -> list[AccessorRef]:
     return [AccessorRef.model_validate(r) for r in refs]
 
 
-async def action(args: argparse.Namespace, client: Any, progress: ProgressCallback) -> AccessList | AccessChangeResult:
+async def action(
+    args: argparse.Namespace, client: Any, progress: ProgressCallback
+) -> AccessList | AccessChangeResult:
     ids = _ints(args.resource_id, "--resource-id")
     if args.action == "list":
         if len(ids) != 1:
@@ -99,11 +116,16 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
     refs = _accessors(args)
     if not refs:
         raise ValueError(
-            "name at least one accessor: --user-id, --email, --team-id, --team-name, --org-id, --email-domain "
-            "or --client-identifier"
+            "name at least one accessor: --user-id, --email, --team-id, --team-name, --org-id, "
+            "--email-domain or --client-identifier"
         )
-    change = AccessChange(resource_type=args.resource_type, resource_ids=ids, accessors=refs,
-                          roles=[r.lower() for r in _strings(args.role)], dry_run=args.dry_run)
+    change = AccessChange(
+        resource_type=args.resource_type,
+        resource_ids=ids,
+        accessors=refs,
+        roles=[r.lower() for r in _strings(args.role)],
+        dry_run=args.dry_run,
+    )
     operation = {"grant": grant_access, "revoke": revoke_access, "replace": replace_access}[args.action]
     return await operation(client, change)
 
@@ -119,7 +141,9 @@ def _who(accessor: AnyAccessor) -> str:
 def _table(accessors: list[AnyAccessor]) -> str:
     if not accessors:
         return "  (no accessors)"
-    rows = [{"type": a.type, "id": a.id, "who": _who(a), "roles": ", ".join(a.access_roles)} for a in accessors]
+    rows = [
+        {"type": a.type, "id": a.id, "who": _who(a), "roles": ", ".join(a.access_roles)} for a in accessors
+    ]
     return "\n".join("  " + line for line in render_table(rows, ("type", "id", "who", "roles")).splitlines())
 
 

@@ -40,13 +40,28 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("rotate_credential.py", __doc__.splitlines()[0], EXAMPLES)
     parser.add_argument("--credential-id", type=int, required=True, help="id of the credential to replace")
-    parser.add_argument("--fields-from-env", nargs="+", action="extend", default=[], metavar="FIELD=ENVVAR",
-                        help="credential field taken from an environment variable (use for every secret)")
-    parser.add_argument("--field", action="append", default=[], metavar="FIELD=VALUE",
-                        help="non-secret credential field given plainly, e.g. region=us-east-1")
+    parser.add_argument(
+        "--fields-from-env",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FIELD=ENVVAR",
+        help="credential field taken from an environment variable (use for every secret)",
+    )
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="non-secret credential field given plainly, e.g. region=us-east-1",
+    )
     parser.add_argument("--name", help="name of the new credential (default: '<old name> (rotated <date>)')")
-    parser.add_argument("--keep-old", action="store_true", help="keep the old credential instead of deleting it")
-    parser.add_argument("--dry-run", action="store_true", help="show dependents and planned steps; change nothing")
+    parser.add_argument(
+        "--keep-old", action="store_true", help="keep the old credential instead of deleting it"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show dependents and planned steps; change nothing"
+    )
     return parser
 
 
@@ -69,19 +84,30 @@ def render(result: RotationResult) -> str:
         f" (old credential kept)",
         "retire_failed": f"rotated to credential {result.new_credential_id}, but the old credential "
         f"{result.old_credential_id} could not be deleted",
-        "rolled_back": f"rotation failed and was rolled back: everything is on credential {result.old_credential_id}",
-        "rollback_incomplete": "rotation failed and the rollback was INCOMPLETE: see the failed rollback steps",
+        "rolled_back": "rotation failed and was rolled back: everything is on credential "
+        f"{result.old_credential_id}",
+        "rollback_incomplete": "rotation failed and the rollback was INCOMPLETE: "
+        "see the failed rollback steps",
         "planned": f"dry run: would rotate credential {result.old_credential_id} to a new credential "
         f"named {result.new_credential_name!r}",
     }[result.outcome]
     lines = [head]
     if result.error:
         lines.append(f"cause: {result.error.message}")
-    deps = [{"type": d.resource_type.label, "id": d.id, "name": d.name, "status": d.status} for d in result.dependents]
+    deps = [
+        {"type": d.resource_type.label, "id": d.id, "name": d.name, "status": d.status}
+        for d in result.dependents
+    ]
     lines += ["", "dependents:", render_table(deps, ("type", "id", "name", "status")) if deps else "(none)"]
-    steps = [{"step": s.step, "status": s.status,
-              "resource": f"{s.resource_type.label} {s.resource_id}" if s.resource_type else "",
-              "detail": s.detail or (s.error.message if s.error else "")} for s in result.steps]
+    steps = [
+        {
+            "step": s.step,
+            "status": s.status,
+            "resource": f"{s.resource_type.label} {s.resource_id}" if s.resource_type else "",
+            "detail": s.detail or (s.error.message if s.error else ""),
+        }
+        for s in result.steps
+    ]
     lines += ["", "steps:", render_table(steps, ("step", "status", "resource", "detail"))]
     return "\n".join(lines)
 

@@ -29,12 +29,25 @@ def control(sandbox: Any, method: str, path: str, json: Any = None) -> Any:
     return response.json() if response.content else None
 
 
-def inject_fault(sandbox: Any, method: str, path: str, status: int | None, count: int | None = 1,
-                 delay_s: float = 0) -> None:
+def inject_fault(
+    sandbox: Any, method: str, path: str, status: int | None, count: int | None = 1, delay_s: float = 0
+) -> None:
     """Make the next ``count`` requests (None: until cleared) matching ``method`` and the ``path`` regex
     answer ``status`` after ``delay_s`` (status None: only the delay; 0: hang, then drop the connection)."""
-    control(sandbox, "POST", "faults", {"method": method, "path": path, "status": status, "count": count,
-                                        "retry_after": None, "body": None, "delay_s": delay_s})
+    control(
+        sandbox,
+        "POST",
+        "faults",
+        {
+            "method": method,
+            "path": path,
+            "status": status,
+            "count": count,
+            "retry_after": None,
+            "body": None,
+            "delay_s": delay_s,
+        },
+    )
 
 
 def reset_requests(sandbox: Any) -> None:
@@ -45,15 +58,23 @@ def mutating_requests(sandbox: Any, fragment: str = "") -> dict[str, int]:
     """Counted PUT/POST/DELETE requests by ``METHOD /path`` (containing ``fragment``) since the last
     reset; session-token requests are not counted as changes."""
     routes = control(sandbox, "GET", "requests")["by_route"]
-    return {route: n for route, n in routes.items()
-            if route.split(" ", 1)[0] in ("PUT", "POST", "DELETE") and not route.split(" ", 1)[1].startswith("/token")
-            and fragment in route and n}
+    return {
+        route: n
+        for route, n in routes.items()
+        if route.split(" ", 1)[0] in ("PUT", "POST", "DELETE")
+        and not route.split(" ", 1)[1].startswith("/token")
+        and fragment in route
+        and n
+    }
 
 
-async def make_credential(client: AsyncNexlaClient, name: str = "orders s3", secret: str = "old-secret-value",
-                          **extra: Any) -> dict[str, Any]:
-    return await client.post("/data_credentials", json={
-        "name": name, "credentials_type": "s3", "credentials": {S3_SECRET_FIELD: secret, **extra}})
+async def make_credential(
+    client: AsyncNexlaClient, name: str = "orders s3", secret: str = "old-secret-value", **extra: Any
+) -> dict[str, Any]:
+    return await client.post(
+        "/data_credentials",
+        json={"name": name, "credentials_type": "s3", "credentials": {S3_SECRET_FIELD: secret, **extra}},
+    )
 
 
 @dataclass
@@ -65,12 +86,24 @@ class Flow:
     sink_id: int | None
 
 
-async def make_flow(client: AsyncNexlaClient, credential_id: int, name: str = "orders", *, activate: bool = True,
-                    sink: bool = True) -> Flow:
+async def make_flow(
+    client: AsyncNexlaClient,
+    credential_id: int,
+    name: str = "orders",
+    *,
+    activate: bool = True,
+    sink: bool = True,
+) -> Flow:
     """Create a source on the demo orders (and a sink on its detected nexset); activate both if asked."""
-    source = await client.post("/data_sources", json={
-        "name": name, "source_type": "s3", "data_credentials_id": credential_id,
-        "source_config": {"path": "ingest/orders/"}})
+    source = await client.post(
+        "/data_sources",
+        json={
+            "name": name,
+            "source_type": "s3",
+            "data_credentials_id": credential_id,
+            "source_config": {"path": "ingest/orders/"},
+        },
+    )
     if not sink:
         if activate:
             await client.put(f"/data_sources/{source['id']}/activate")
@@ -78,9 +111,16 @@ async def make_flow(client: AsyncNexlaClient, credential_id: int, name: str = "o
     await client.put(f"/data_sources/{source['id']}/activate")
     expanded = await client.get(f"/data_sources/{source['id']}", params={"expand": 1})
     nexset_id = expanded["data_sets"][0]["id"]
-    created = await client.post("/data_sinks", json={
-        "name": f"{name} out", "sink_type": "s3", "data_credentials_id": credential_id, "data_set_id": nexset_id,
-        "sink_config": {"path": f"out/{name}/", "data_format": "json"}})
+    created = await client.post(
+        "/data_sinks",
+        json={
+            "name": f"{name} out",
+            "sink_type": "s3",
+            "data_credentials_id": credential_id,
+            "data_set_id": nexset_id,
+            "sink_config": {"path": f"out/{name}/", "data_format": "json"},
+        },
+    )
     if activate:
         await client.put(f"/data_sinks/{created['id']}/activate")
     else:
@@ -97,11 +137,19 @@ async def audit_events(client: AsyncNexlaClient, kind: str, resource_id: int) ->
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_script(name: str, args: list[str], env: dict[str, str], **extra_env: str) -> subprocess.CompletedProcess:
-    """Run ``scripts/<name>.py`` from the repo root as a subprocess (audit file off) and capture its output."""
+def run_script(
+    name: str, args: list[str], env: dict[str, str], **extra_env: str
+) -> subprocess.CompletedProcess:
+    """Run ``scripts/<name>.py`` from the repo root as a subprocess (audit file off), capturing output."""
     full_env = {**env, "NEXLA_AUDIT_LOG": "", **extra_env}
-    return subprocess.run([sys.executable, f"scripts/{name}.py", *args], cwd=REPO_ROOT, env=full_env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, f"scripts/{name}.py", *args],
+        cwd=REPO_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def sync_client_for(sandbox: Any, label: str | None = None) -> NexlaClient:

@@ -22,9 +22,15 @@ async def admin(sandbox):
 async def make_sources(client, count: int, prefix: str = "batch", **fields) -> list[int]:
     ids = []
     for n in range(count):
-        created = await client.post("/data_sources", json={
-            "name": f"{prefix}-{n}", "source_type": "s3",
-            "source_config": {"path": f"ingest/{prefix}/{n}/", "file_format": "json"}, **fields})
+        created = await client.post(
+            "/data_sources",
+            json={
+                "name": f"{prefix}-{n}",
+                "source_type": "s3",
+                "source_config": {"path": f"ingest/{prefix}/{n}/", "file_format": "json"},
+                **fields,
+            },
+        )
         ids.append(created["id"])
     return ids
 
@@ -63,8 +69,12 @@ async def test_pause_skips_what_is_already_paused(sandbox, admin):
 async def test_update_changes_one_nested_value_and_keeps_the_rest(sandbox, admin):
     ids = await make_sources(admin, 2, tags=["team-a"])
     other = await make_sources(admin, 1, prefix="untagged")
-    request = batch(operation="update", tag="TEAM-A", set={"source_config.path": "ingest/moved/", "description": "moved"},
-                    preview=False)
+    request = batch(
+        operation="update",
+        tag="TEAM-A",
+        set={"source_config.path": "ingest/moved/", "description": "moved"},
+        preview=False,
+    )
     result = await run_batch(admin, request)
     assert result.succeeded == 2
     for source_id in ids:
@@ -107,15 +117,17 @@ async def test_checkpoint_resume_retries_only_unfinished_items(sandbox, admin, t
     ids = await make_sources(admin, 4)
     checkpoint = tmp_path / "pause.jsonl"
     inject_fault(sandbox, "PUT", rf"^/data_sources/{ids[2]}/pause$", status=400)
-    first = await run_batch(admin, batch(operation="pause", name_contains="batch-", preview=False,
-                                         checkpoint=str(checkpoint)))
+    first = await run_batch(
+        admin, batch(operation="pause", name_contains="batch-", preview=False, checkpoint=str(checkpoint))
+    )
     assert (first.succeeded, first.failed) == (3, 1)
     lines = [json.loads(line) for line in checkpoint.read_text().splitlines()]
     assert lines[0]["operation"] == "pause"
     assert sorted(e["id"] for e in lines[1:]) == ids
     reset_requests(sandbox)
-    second = await run_batch(admin, batch(operation="pause", name_contains="batch-", preview=False,
-                                          checkpoint=str(checkpoint)))
+    second = await run_batch(
+        admin, batch(operation="pause", name_contains="batch-", preview=False, checkpoint=str(checkpoint))
+    )
     assert second.done_before == 3 and second.succeeded == 1
     assert {i.id for i in second.items if i.outcome == "succeeded"} == {ids[2]}
     assert mutating_requests(sandbox) == {f"PUT /data_sources/{ids[2]}/pause": 1}
@@ -126,7 +138,9 @@ async def test_checkpoint_of_another_batch_is_refused(sandbox, admin, tmp_path):
     checkpoint = tmp_path / "cp.jsonl"
     await run_batch(admin, batch(operation="pause", ids=ids, preview=False, checkpoint=str(checkpoint)))
     with pytest.raises(OperationRefused, match="different batch"):
-        await run_batch(admin, batch(operation="activate", ids=ids, preview=False, checkpoint=str(checkpoint)))
+        await run_batch(
+            admin, batch(operation="activate", ids=ids, preview=False, checkpoint=str(checkpoint))
+        )
     stray = tmp_path / "notes.txt"
     stray.write_text("hello\n")
     with pytest.raises(OperationRefused, match="not a batch checkpoint"):

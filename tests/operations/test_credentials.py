@@ -13,8 +13,15 @@ import pytest
 from nexla_ops.errors import NotFoundError, ValidationError
 from nexla_ops.operations.credentials import RotationRequest, probe_credential, rotate_credential
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.access import client_for, control, inject_fault, make_credential, make_flow, mutating_requests, \
-    reset_requests
+from tests.helpers.access import (
+    client_for,
+    control,
+    inject_fault,
+    make_credential,
+    make_flow,
+    mutating_requests,
+    reset_requests,
+)
 
 NEW_SECRET = "brand-new-secret-7f3a9"
 ENV = {"NEW_S3_SECRET": NEW_SECRET}
@@ -37,16 +44,20 @@ async def setup(admin):
 
 
 def request(credential_id: int, **extra) -> RotationRequest:
-    return RotationRequest(credential_id=credential_id, fields_from_env={"secret_access_key": "NEW_S3_SECRET"}, **extra)
+    return RotationRequest(
+        credential_id=credential_id, fields_from_env={"secret_access_key": "NEW_S3_SECRET"}, **extra
+    )
 
 
 async def state(admin, flow, idle) -> dict:
     source = await admin.get(f"/data_sources/{flow.source_id}")
     sink = await admin.get(f"/data_sinks/{flow.sink_id}")
     other = await admin.get(f"/data_sources/{idle.source_id}")
-    return {"source": (source["data_credentials_id"], source["status"]),
-            "sink": (sink["data_credentials_id"], sink["status"]),
-            "idle": (other["data_credentials_id"], other["status"])}
+    return {
+        "source": (source["data_credentials_id"], source["status"]),
+        "sink": (sink["data_credentials_id"], sink["status"]),
+        "idle": (other["data_credentials_id"], other["status"]),
+    }
 
 
 async def credential_names(admin) -> list[str]:
@@ -74,9 +85,16 @@ async def test_rotation_switches_every_dependent_and_retires_the_old(sandbox, ad
     assert result.exit_code == 0
     new_id = result.new_credential_id
     assert {(d.resource_type.value, d.id) for d in result.dependents} == {
-        ("data_sources", flow.source_id), ("data_sinks", flow.sink_id), ("data_sources", idle.source_id)}
+        ("data_sources", flow.source_id),
+        ("data_sinks", flow.sink_id),
+        ("data_sources", idle.source_id),
+    }
     after = await state(admin, flow, idle)
-    assert after == {"source": (new_id, "ACTIVE"), "sink": (new_id, "ACTIVE"), "idle": (new_id, before["idle"][1])}
+    assert after == {
+        "source": (new_id, "ACTIVE"),
+        "sink": (new_id, "ACTIVE"),
+        "idle": (new_id, before["idle"][1]),
+    }
     with pytest.raises(NotFoundError):
         await admin.get(f"/data_credentials/{old_id}")
     assert result.new_credential_name.startswith("orders s3 (rotated ")
@@ -129,7 +147,9 @@ async def assert_rolled_back(admin, flow, idle, old_id, result, names_before):
     with pytest.raises(NotFoundError):
         await admin.get(f"/data_credentials/{result.new_credential_id}")
     assert sorted(await credential_names(admin)) == sorted(names_before)
-    assert any(s.step.startswith("rollback: delete new credential") and s.status == "done" for s in result.steps)
+    assert any(
+        s.step.startswith("rollback: delete new credential") and s.status == "done" for s in result.steps
+    )
 
 
 async def test_rollback_when_the_new_credential_does_not_probe(admin, setup):

@@ -25,9 +25,17 @@ from tests.helpers.access import (
 @pytest.fixture
 def source_ids(sandbox) -> list[int]:
     with sync_client_for(sandbox) as client:
-        return [client.post("/data_sources", json={"name": f"nightly-{n}", "source_type": "s3",
-                                                   "source_config": {"path": f"ingest/n{n}/"}})["id"]
-                for n in range(8)]
+        return [
+            client.post(
+                "/data_sources",
+                json={
+                    "name": f"nightly-{n}",
+                    "source_type": "s3",
+                    "source_config": {"path": f"ingest/n{n}/"},
+                },
+            )["id"]
+            for n in range(8)
+        ]
 
 
 def statuses(sandbox, ids) -> list[str]:
@@ -43,8 +51,11 @@ def test_help_shows_examples():
 
 def test_without_yes_it_only_previews(sandbox, sandbox_env, source_ids):
     reset_requests(sandbox)
-    done = run_script("batch_operations", ["--operation", "delete", "--resource-type", "source",
-                                           "--name-contains", "nightly"], sandbox_env)
+    done = run_script(
+        "batch_operations",
+        ["--operation", "delete", "--resource-type", "source", "--name-contains", "nightly"],
+        sandbox_env,
+    )
     assert done.returncode == 0, done.stderr
     assert "preview" in done.stdout and "--yes" in done.stdout
     assert mutating_requests(sandbox) == {}
@@ -52,9 +63,20 @@ def test_without_yes_it_only_previews(sandbox, sandbox_env, source_ids):
 
 
 def test_pause_json_summary(sandbox, sandbox_env, source_ids):
-    done = run_script("batch_operations", ["--operation", "pause", "--resource-type", "data_sources",
-                                           "--ids", ",".join(map(str, source_ids[:3])), "--yes", "--json"],
-                      sandbox_env)
+    done = run_script(
+        "batch_operations",
+        [
+            "--operation",
+            "pause",
+            "--resource-type",
+            "data_sources",
+            "--ids",
+            ",".join(map(str, source_ids[:3])),
+            "--yes",
+            "--json",
+        ],
+        sandbox_env,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["result"]
     assert (result["succeeded"], result["skipped"], result["failed"]) == (3, 0, 0)
@@ -62,8 +84,20 @@ def test_pause_json_summary(sandbox, sandbox_env, source_ids):
 
 
 def test_a_failed_item_exits_1(sandbox, sandbox_env, source_ids):
-    done = run_script("batch_operations", ["--operation", "pause", "--resource-type", "source",
-                                           "--ids", f"{source_ids[0]},987654", "--yes", "--json"], sandbox_env)
+    done = run_script(
+        "batch_operations",
+        [
+            "--operation",
+            "pause",
+            "--resource-type",
+            "source",
+            "--ids",
+            f"{source_ids[0]},987654",
+            "--yes",
+            "--json",
+        ],
+        sandbox_env,
+    )
     assert done.returncode == 1
     document = json.loads(done.stdout)
     assert document["ok"] is False
@@ -92,11 +126,26 @@ def test_killed_batch_resumes_without_repeating_items(sandbox, sandbox_env, sour
     # stuck on item 5 once items 1-4 are in the checkpoint.
     later = "|".join(str(i) for i in source_ids[finished_before_kill:])
     inject_fault(sandbox, "PUT", rf"^/data_sources/({later})/pause$", status=0, count=None, delay_s=30)
-    argv = [sys.executable, "scripts/batch_operations.py", "--operation", "pause", "--resource-type", "source",
-            "--ids", ",".join(map(str, source_ids)), "--yes", "--concurrency", "1", "--checkpoint", str(checkpoint),
-            "--quiet"]
+    argv = [
+        sys.executable,
+        "scripts/batch_operations.py",
+        "--operation",
+        "pause",
+        "--resource-type",
+        "source",
+        "--ids",
+        ",".join(map(str, source_ids)),
+        "--yes",
+        "--concurrency",
+        "1",
+        "--checkpoint",
+        str(checkpoint),
+        "--quiet",
+    ]
     env = {**sandbox_env, "NEXLA_AUDIT_LOG": "", "NEXLA_TIMEOUT": "60"}
-    process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 60  # a safety net, not a timing assertion
         while time.monotonic() < deadline:
@@ -123,7 +172,9 @@ def test_killed_batch_resumes_without_repeating_items(sandbox, sandbox_env, sour
     assert (result["succeeded"], result["skipped"], result["failed"]) == (4, 4, 0)
     assert statuses(sandbox, source_ids) == ["PAUSED"] * 8
     # Exactly one pause per item overall: none repeated in the resumed run, and the audit log agrees.
-    assert mutating_requests(sandbox) == {f"PUT /data_sources/{i}/pause": 1 for i in source_ids[finished_before_kill:]}
+    assert mutating_requests(sandbox) == {
+        f"PUT /data_sources/{i}/pause": 1 for i in source_ids[finished_before_kill:]
+    }
     with sync_client_for(sandbox) as client:
         for source_id in source_ids:
             events = [e["event"] for e in client.get(f"/data_sources/{source_id}/audit_log")]

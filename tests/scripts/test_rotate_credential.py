@@ -17,11 +17,23 @@ def flow(sandbox) -> tuple[int, int]:
     """(credential id, active source id using it)."""
     write_demo_data(sandbox.data_dir, orders=10, files=1)
     with sync_client_for(sandbox) as client:
-        credential = client.post("/data_credentials", json={"name": "orders s3", "credentials_type": "s3",
-                                                             "credentials": {"secret_access_key": "old-secret-9"}})
-        source = client.post("/data_sources", json={"name": "orders", "source_type": "s3",
-                                                     "data_credentials_id": credential["id"],
-                                                     "source_config": {"path": "ingest/orders/"}})
+        credential = client.post(
+            "/data_credentials",
+            json={
+                "name": "orders s3",
+                "credentials_type": "s3",
+                "credentials": {"secret_access_key": "old-secret-9"},
+            },
+        )
+        source = client.post(
+            "/data_sources",
+            json={
+                "name": "orders",
+                "source_type": "s3",
+                "data_credentials_id": credential["id"],
+                "source_config": {"path": "ingest/orders/"},
+            },
+        )
         client.put(f"/data_sources/{source['id']}/activate")
     return credential["id"], source["id"]
 
@@ -34,9 +46,18 @@ def test_help_shows_examples():
 
 def test_rotation_json(sandbox, sandbox_env, flow):
     credential_id, source_id = flow
-    done = run_script("rotate_credential", ["--credential-id", str(credential_id), "--fields-from-env",
-                                            "secret_access_key=NEW_SECRET", "--json"],
-                      sandbox_env, NEW_SECRET=NEW_SECRET)
+    done = run_script(
+        "rotate_credential",
+        [
+            "--credential-id",
+            str(credential_id),
+            "--fields-from-env",
+            "secret_access_key=NEW_SECRET",
+            "--json",
+        ],
+        sandbox_env,
+        NEW_SECRET=NEW_SECRET,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["result"]
     assert result["outcome"] == "rotated"
@@ -49,9 +70,19 @@ def test_rotation_json(sandbox, sandbox_env, flow):
 
 def test_failed_probe_rolls_back_and_exits_1(sandbox, sandbox_env, flow):
     credential_id, source_id = flow
-    done = run_script("rotate_credential", ["--credential-id", str(credential_id), "--fields-from-env",
-                                            "secret_access_key=NEW_SECRET", "--field", "bucket=nope"],
-                      sandbox_env, NEW_SECRET=NEW_SECRET)
+    done = run_script(
+        "rotate_credential",
+        [
+            "--credential-id",
+            str(credential_id),
+            "--fields-from-env",
+            "secret_access_key=NEW_SECRET",
+            "--field",
+            "bucket=nope",
+        ],
+        sandbox_env,
+        NEW_SECRET=NEW_SECRET,
+    )
     assert done.returncode == 1
     assert "rolled back" in done.stdout and "rollback: delete new credential" in done.stdout
     with sync_client_for(sandbox) as client:
@@ -61,9 +92,18 @@ def test_failed_probe_rolls_back_and_exits_1(sandbox, sandbox_env, flow):
 
 def test_dry_run_readable(sandbox_env, flow):
     credential_id, _ = flow
-    done = run_script("rotate_credential", ["--credential-id", str(credential_id), "--fields-from-env",
-                                            "secret_access_key=NEW_SECRET", "--dry-run"],
-                      sandbox_env, NEW_SECRET=NEW_SECRET)
+    done = run_script(
+        "rotate_credential",
+        [
+            "--credential-id",
+            str(credential_id),
+            "--fields-from-env",
+            "secret_access_key=NEW_SECRET",
+            "--dry-run",
+        ],
+        sandbox_env,
+        NEW_SECRET=NEW_SECRET,
+    )
     assert done.returncode == 0, done.stderr
     assert "dry run" in done.stdout and "planned" in done.stdout
 

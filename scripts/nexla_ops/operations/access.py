@@ -31,6 +31,9 @@ from nexla_ops.models import Accessor, OrgAccessor, TeamAccessor, UserAccessor, 
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.resources import ResourceKind, parse_kind
 
+if TYPE_CHECKING:
+    from nexla_ops.client import AsyncNexlaClient
+
 ROLE_ORDER = ("owner", "admin", "operator", "collaborator")
 
 
@@ -60,7 +63,9 @@ _IDENTIFIERS: dict[AccessorType, tuple[str, ...]] = {
 
 
 def _sorted_roles(roles: Any) -> list[str]:
-    return sorted(dict.fromkeys(str(r) for r in roles), key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)
+    return sorted(
+        dict.fromkeys(str(r) for r in roles), key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99
+    )
 
 
 class AccessorRef(BaseModel):
@@ -78,7 +83,9 @@ class AccessorRef(BaseModel):
     name: str | None = None
     email_domain: str | None = None
     client_identifier: str | None = None
-    org_id: int | None = Field(default=None, gt=0, description="USER only: the user's org, for cross-org grants")
+    org_id: int | None = Field(
+        default=None, gt=0, description="USER only: the user's org, for cross-org grants"
+    )
     roles: list[AccessRole] | None = None
 
     @model_validator(mode="after")
@@ -88,7 +95,8 @@ class AccessorRef(BaseModel):
         wrong = [f for f in given if f not in allowed]
         if wrong:
             raise ValueError(
-                f"{self.type.value} accessors are identified by id or {' / '.join(allowed)}, not {', '.join(wrong)}"
+                f"{self.type.value} accessors are identified by id or {' / '.join(allowed)}, "
+                f"not {', '.join(wrong)}"
             )
         if self.id is None and not given:
             raise ValueError(f"a {self.type.value} accessor needs id or {' / '.join(allowed)}")
@@ -219,8 +227,13 @@ class ErrorInfo(BaseModel):
     @classmethod
     def of(cls, error: BaseException) -> ErrorInfo:
         if isinstance(error, NexlaError):
-            return cls(type=error.kind, status=error.status, message=error.message, hint=error.hint,
-                       exit_code=error.exit_code)
+            return cls(
+                type=error.kind,
+                status=error.status,
+                message=error.message,
+                hint=error.hint,
+                exit_code=error.exit_code,
+            )
         if isinstance(error, OperationRefused):
             return cls(type="refused", message=error.reason, hint=error.hint, exit_code=error.exit_code)
         if isinstance(error, ValueError):
@@ -271,7 +284,7 @@ def _parse(body: Any) -> list[AnyAccessor]:
     return accessors
 
 
-async def list_access(client: Any, kind: ResourceKind | str, resource_id: int) -> AccessList:
+async def list_access(client: AsyncNexlaClient, kind: ResourceKind | str, resource_id: int) -> AccessList:
     """The accessors of one resource (``GET {collection}/{id}/accessors``)."""
     kind = parse_kind(kind)
     body = await client.get(_path(kind, resource_id))
@@ -285,7 +298,10 @@ def _roles_for(ref: AccessorRef, change: AccessChange) -> list[str]:
 def _require_roles(change: AccessChange, action: str) -> None:
     missing = [ref.label() for ref in change.accessors if not _roles_for(ref, change)]
     if missing:
-        raise ValueError(f"{action} needs roles: give roles (owner, admin, operator, collaborator) for {', '.join(missing)}")
+        raise ValueError(
+            f"{action} needs roles: give roles (owner, admin, operator, collaborator) "
+            f"for {', '.join(missing)}"
+        )
 
 
 def _has_owner(accessors: list[AnyAccessor]) -> bool:
@@ -358,7 +374,9 @@ def _plan_revoke(before: list[AnyAccessor], change: AccessChange) -> _Plan:
         return _Plan(method=None, entries=[], predicted=predicted, changes=[])
     if partial:
         # Only a full replacement can take away some roles and keep the rest.
-        return _Plan(method="POST", entries=[_entry(a) for a in predicted], predicted=predicted, changes=changes)
+        return _Plan(
+            method="POST", entries=[_entry(a) for a in predicted], predicted=predicted, changes=changes
+        )
     return _Plan(method="DELETE", entries=removals, predicted=predicted, changes=changes)
 
 
@@ -369,7 +387,9 @@ def _plan_replace(before: list[AnyAccessor], change: AccessChange) -> _Plan:
         roles = _roles_for(ref, change)
         entries.append({**ref.identity(), "access_roles": roles})
         known = next((a for a in before if _matches(a, ref)), None)
-        predicted.append(known.model_copy(update={"access_roles": roles}) if known else _predict_entry(ref, roles))
+        predicted.append(
+            known.model_copy(update={"access_roles": roles}) if known else _predict_entry(ref, roles)
+        )
     changes: list[str] = []
     for old in before:
         new = next((p for p in predicted if p.type == old.type and p.id is not None and p.id == old.id), None)
@@ -386,7 +406,9 @@ def _plan_replace(before: list[AnyAccessor], change: AccessChange) -> _Plan:
 _PLANNERS = {"grant": _plan_grant, "revoke": _plan_revoke, "replace": _plan_replace}
 
 
-async def _change_one(client: Any, action: str, change: AccessChange, resource_id: int) -> ResourceAccessOutcome:
+async def _change_one(
+    client: AsyncNexlaClient, action: str, change: AccessChange, resource_id: int
+) -> ResourceAccessOutcome:
     kind = change.resource_type
     base = {"resource_type": kind, "resource_id": resource_id}
     before: list[AnyAccessor] | None = None
@@ -411,13 +433,15 @@ async def _change_one(client: Any, action: str, change: AccessChange, resource_i
                 raise
         after = (await list_access(client, kind, resource_id)).accessors
         outcome: Outcome = "changed" if _key(after) != _key(before) else "unchanged"
-        return ResourceAccessOutcome(**base, outcome=outcome, changes=plan.changes, before=before, after=after)
+        return ResourceAccessOutcome(
+            **base, outcome=outcome, changes=plan.changes, before=before, after=after
+        )
     except (NexlaError, ValueError) as error:
         outcome = "refused" if isinstance(error, OperationRefused) else "failed"
         return ResourceAccessOutcome(**base, outcome=outcome, before=before, error=ErrorInfo.of(error))
 
 
-async def _send(client: Any, method: str, path: str, entries: list[dict[str, Any]]) -> Any:
+async def _send(client: AsyncNexlaClient, method: str, path: str, entries: list[dict[str, Any]]) -> Any:
     body = {"accessors": entries}
     if method == "PUT":
         return await client.put(path, json=body)
@@ -430,24 +454,27 @@ def _key(accessors: list[AnyAccessor]) -> list[tuple[str, int | None, tuple[str,
     return sorted((a.type, a.id, tuple(a.access_roles)) for a in accessors)
 
 
-async def _apply(client: Any, action: str, change: AccessChange) -> AccessChangeResult:
+async def _apply(client: AsyncNexlaClient, action: str, change: AccessChange) -> AccessChangeResult:
     results = [await _change_one(client, action, change, rid) for rid in change.resource_ids]
     return AccessChangeResult(action=action, dry_run=change.dry_run, results=results)  # type: ignore[arg-type]
 
 
-async def grant_access(client: Any, change: AccessChange) -> AccessChangeResult:
+async def grant_access(client: AsyncNexlaClient, change: AccessChange) -> AccessChangeResult:
     """Add roles for the given accessors (``PUT .../accessors``, merge); already-held roles are no-ops."""
     _require_roles(change, "grant")
     return await _apply(client, "grant", change)
 
 
-async def revoke_access(client: Any, change: AccessChange) -> AccessChangeResult:
+async def revoke_access(client: AsyncNexlaClient, change: AccessChange) -> AccessChangeResult:
     """Remove the given accessors (or only ``change.roles`` from them); refuses to remove the last owner."""
     return await _apply(client, "revoke", change)
 
 
-async def replace_access(client: Any, change: AccessChange) -> AccessChangeResult:
-    """Make the given accessors the complete list (``POST .../accessors``); refuses a list without an owner."""
+async def replace_access(client: AsyncNexlaClient, change: AccessChange) -> AccessChangeResult:
+    """Make the given accessors the complete list (``POST .../accessors``).
+
+    Refuses a list without an owner.
+    """
     _require_roles(change, "replace")
     return await _apply(client, "replace", change)
 

@@ -48,7 +48,18 @@ UPDATABLE_KINDS = (
 )
 # Fields a batch update must not touch: identity, ownership, state (use activate/pause) and secrets.
 PROTECTED_FIELDS = frozenset(
-    {"id", "owner", "owner_id", "org", "org_id", "status", "access_roles", "created_at", "updated_at", "credentials"}
+    {
+        "id",
+        "owner",
+        "owner_id",
+        "org",
+        "org_id",
+        "status",
+        "access_roles",
+        "created_at",
+        "updated_at",
+        "credentials",
+    }
 )
 CHECKPOINT_FORMAT = "nexla-batch-checkpoint/1"
 
@@ -64,11 +75,17 @@ class BatchRequest(BaseModel):
     name_contains: str | None = Field(default=None, description="case-insensitive name substring")
     status: str | None = Field(default=None, description="e.g. ACTIVE, PAUSED, ERROR")
     tag: str | None = None
-    select_all: bool = Field(default=False, description="select every resource of the type when no id/filter given")
-    set: dict[str, Any] = Field(default_factory=dict, description="update only: field (dotted for nested) -> value")
+    select_all: bool = Field(
+        default=False, description="select every resource of the type when no id/filter given"
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="update only: field (dotted for nested) -> value"
+    )
     preview: bool = Field(default=True, description="list items and actions; change nothing")
     confirm: bool = Field(default=False, description="required with preview=False for delete")
-    checkpoint: str | None = Field(default=None, description="JSON-lines file recording finished items, for resume")
+    checkpoint: str | None = Field(
+        default=None, description="JSON-lines file recording finished items, for resume"
+    )
     concurrency: int = Field(default=4, ge=1, le=32)
     max_items: int = Field(default=1000, ge=1, description="refuse a selection larger than this")
 
@@ -92,10 +109,13 @@ class BatchRequest(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> BatchRequest:
         if self.operation in ("activate", "pause") and self.resource_type not in FLOW_RESOURCE_KINDS:
-            raise ValueError(f"resource_type: {self.operation} applies to data_sources, data_sets or data_sinks")
+            raise ValueError(
+                f"resource_type: {self.operation} applies to data_sources, data_sets or data_sinks"
+            )
         if self.operation in ("delete", "update") and self.resource_type not in UPDATABLE_KINDS:
             raise ValueError(
-                f"resource_type: batch {self.operation} supports {', '.join(k.value for k in UPDATABLE_KINDS)}"
+                f"resource_type: batch {self.operation} supports "
+                f"{', '.join(k.value for k in UPDATABLE_KINDS)}"
             )
         if self.operation == "update":
             if not self.set:
@@ -110,7 +130,9 @@ class BatchRequest(BaseModel):
             raise ValueError("set: only the update operation takes field values")
         selected = bool(self.ids or self.name_contains or self.status or self.tag)
         if not selected and not self.select_all:
-            raise ValueError("select items with ids, name_contains, status or tag (or select_all to take every one)")
+            raise ValueError(
+                "select items with ids, name_contains, status or tag (or select_all to take every one)"
+            )
         return self
 
 
@@ -138,7 +160,9 @@ class BatchResult(BaseModel):
     succeeded: int = 0
     skipped: int = 0
     failed: int = 0
-    done_before: int = Field(default=0, description="items skipped because the checkpoint records them as done")
+    done_before: int = Field(
+        default=0, description="items skipped because the checkpoint records them as done"
+    )
     checkpoint: str | None = None
     items: list[BatchItem]
 
@@ -159,7 +183,9 @@ def _matches(row: Mapping[str, Any], request: BatchRequest) -> bool:
     return True
 
 
-async def _select(client: AsyncNexlaClient, request: BatchRequest) -> tuple[list[dict[str, Any]], list[BatchItem]]:
+async def _select(
+    client: AsyncNexlaClient, request: BatchRequest
+) -> tuple[list[dict[str, Any]], list[BatchItem]]:
     """(rows to act on, items that failed selection such as unknown ids)."""
     kind = request.resource_type
     missing: list[BatchItem] = []
@@ -169,12 +195,17 @@ async def _select(client: AsyncNexlaClient, request: BatchRequest) -> tuple[list
             return await client.get(f"{kind.path}/{resource_id}")
 
         rows: list[dict[str, Any]] = []
-        for resource_id, got in zip(request.ids, await client.fan_out(fetch, request.ids, request.concurrency)):
+        for resource_id, got in zip(
+            request.ids, await client.fan_out(fetch, request.ids, request.concurrency), strict=True
+        ):
             if isinstance(got, Exception):
                 if not isinstance(got, NexlaError):
                     raise got
-                missing.append(BatchItem(id=resource_id, outcome="failed", detail="could not read it",
-                                         error=ErrorInfo.of(got)))
+                missing.append(
+                    BatchItem(
+                        id=resource_id, outcome="failed", detail="could not read it", error=ErrorInfo.of(got)
+                    )
+                )
             else:
                 rows.append(got)
         selected = [r for r in rows if _matches(r, request)]
@@ -212,13 +243,15 @@ class _Checkpoint:
             first = None
         if not isinstance(first, dict) or first.get("format") != CHECKPOINT_FORMAT:
             raise OperationRefused(
-                f"{self.path} is not a batch checkpoint", hint="give a new file name, or the file of the batch to resume"
+                f"{self.path} is not a batch checkpoint",
+                hint="give a new file name, or the file of the batch to resume",
             )
         if {k: first.get(k) for k in ("operation", "resource_type", "set")} != {
             k: self.header[k] for k in ("operation", "resource_type", "set")
         }:
             raise OperationRefused(
-                f"{self.path} records a different batch ({first.get('operation')} {first.get('resource_type')})",
+                f"{self.path} records a different batch "
+                f"({first.get('operation')} {first.get('resource_type')})",
                 hint="resume with the same operation, resource type and values, or use a new checkpoint file",
             )
         for line in lines[1:]:
@@ -298,7 +331,9 @@ def _plan(row: Mapping[str, Any], request: BatchRequest) -> tuple[str | None, st
     return "update", "update " + ", ".join(sorted(body))
 
 
-async def _act(client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any]) -> tuple[ItemOutcome, str]:
+async def _act(
+    client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any]
+) -> tuple[ItemOutcome, str]:
     kind = request.resource_type
     path = f"{kind.path}/{row['id']}"
     action, reason = _plan(row, request)
@@ -340,30 +375,52 @@ async def run_batch(
         raise OperationRefused(
             "batch delete needs explicit confirmation", hint="preview first, then rerun with confirm (--yes)"
         )
-    header = {"format": CHECKPOINT_FORMAT, "operation": request.operation,
-              "resource_type": request.resource_type.value, "set": request.set}
+    header = {
+        "format": CHECKPOINT_FORMAT,
+        "operation": request.operation,
+        "resource_type": request.resource_type.value,
+        "set": request.set,
+    }
     checkpoint = _Checkpoint(Path(request.checkpoint).expanduser(), header) if request.checkpoint else None
     if checkpoint:
         checkpoint.load()
     await progress(ProgressEvent(step="select", message=f"selecting {request.resource_type.value}"))
     rows, unreadable = await _select(client, request)
-    finished = {rid for rid, outcome in (checkpoint.done.items() if checkpoint else []) if outcome in ("succeeded", "skipped")}
+    finished = {
+        rid
+        for rid, outcome in (checkpoint.done.items() if checkpoint else [])
+        if outcome in ("succeeded", "skipped")
+    }
     todo = [r for r in rows if r["id"] not in finished]
     items: dict[int, BatchItem] = {
-        r["id"]: BatchItem(id=r["id"], name=r.get("name"), status=r.get("status"), outcome="skipped",
-                           detail="done in an earlier run (checkpoint)")
-        for r in rows if r["id"] in finished
+        r["id"]: BatchItem(
+            id=r["id"],
+            name=r.get("name"),
+            status=r.get("status"),
+            outcome="skipped",
+            detail="done in an earlier run (checkpoint)",
+        )
+        for r in rows
+        if r["id"] in finished
     }
     for item in unreadable:
         items[item.id] = item
-    await progress(ProgressEvent(step="select", message=f"{len(rows)} selected, {len(todo)} to do",
-                                 current=0, total=len(todo)))
+    await progress(
+        ProgressEvent(
+            step="select", message=f"{len(rows)} selected, {len(todo)} to do", current=0, total=len(todo)
+        )
+    )
 
     if request.preview:
         for row in todo:
             action, reason = _plan(row, request)
-            items[row["id"]] = BatchItem(id=row["id"], name=row.get("name"), status=row.get("status"),
-                                         outcome="planned" if action else "skipped", detail=reason)
+            items[row["id"]] = BatchItem(
+                id=row["id"],
+                name=row.get("name"),
+                status=row.get("status"),
+                outcome="planned" if action else "skipped",
+                detail=reason,
+            )
     else:
         count = 0
 
@@ -378,8 +435,14 @@ async def run_batch(
             if checkpoint:
                 checkpoint.record(item)
             count += 1
-            await progress(ProgressEvent(step=request.operation, message=f"{row['id']} {item.outcome}",
-                                         current=count, total=len(todo)))
+            await progress(
+                ProgressEvent(
+                    step=request.operation,
+                    message=f"{row['id']} {item.outcome}",
+                    current=count,
+                    total=len(todo),
+                )
+            )
             return item
 
         if checkpoint:

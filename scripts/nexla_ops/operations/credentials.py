@@ -64,13 +64,19 @@ def _probe_verdict(credential_id: int, body: Any) -> ProbeResult:
     if isinstance(body, str):
         return ProbeResult(credential_id=credential_id, status="success", message=body, verified=True)
     if not isinstance(body, Mapping):
-        return ProbeResult(credential_id=credential_id, status="unknown", message="unexpected probe reply", verified=False)
+        return ProbeResult(
+            credential_id=credential_id, status="unknown", message="unexpected probe reply", verified=False
+        )
     status = str(body.get("status", "unknown"))
     connected = body.get("connection_verified")
     verified = status.lower() in PROBE_OK and connected is not False
     message = body.get("message")
-    return ProbeResult(credential_id=credential_id, status=status, message=None if message is None else str(message),
-                       verified=verified)
+    return ProbeResult(
+        credential_id=credential_id,
+        status=status,
+        message=None if message is None else str(message),
+        verified=verified,
+    )
 
 
 async def probe_credential(client: AsyncNexlaClient, credential_id: int) -> ProbeResult:
@@ -85,7 +91,9 @@ async def probe_credential(client: AsyncNexlaClient, credential_id: int) -> Prob
         raise
     except NexlaError as error:
         if error.status in (400, 422):
-            return ProbeResult(credential_id=credential_id, status="failed", message=error.message, verified=False)
+            return ProbeResult(
+                credential_id=credential_id, status="failed", message=error.message, verified=False
+            )
         raise
     return _probe_verdict(credential_id, body)
 
@@ -152,7 +160,9 @@ class RotationResult(BaseModel):
     rollback action failed: see the steps), or ``planned`` (dry run).
     """
 
-    outcome: Literal["rotated", "rotated_old_kept", "retire_failed", "rolled_back", "rollback_incomplete", "planned"]
+    outcome: Literal[
+        "rotated", "rotated_old_kept", "retire_failed", "rolled_back", "rollback_incomplete", "planned"
+    ]
     old_credential_id: int
     new_credential_id: int | None = None
     new_credential_name: str | None = None
@@ -168,13 +178,17 @@ class RotationResult(BaseModel):
 def _secret_fields(request: RotationRequest, environ: Mapping[str, str]) -> dict[str, Any]:
     missing = [f"{var} (for {field})" for field, var in request.fields_from_env.items() if var not in environ]
     if missing:
-        raise ValueError(f"environment variable(s) not set: {', '.join(missing)}; export them before rotating")
+        raise ValueError(
+            f"environment variable(s) not set: {', '.join(missing)}; export them before rotating"
+        )
     empty = [f"{var} (for {field})" for field, var in request.fields_from_env.items() if not environ[var]]
     if empty:
         raise ValueError(f"environment variable(s) are empty: {', '.join(empty)}")
     overlap = set(request.fields) & set(request.fields_from_env)
     if overlap:
-        raise ValueError(f"field(s) given both plainly and from the environment: {', '.join(sorted(overlap))}")
+        raise ValueError(
+            f"field(s) given both plainly and from the environment: {', '.join(sorted(overlap))}"
+        )
     values = {field: environ[var] for field, var in request.fields_from_env.items()}
     for value in values.values():
         register_secret(value)
@@ -205,8 +219,11 @@ async def find_dependents(client: AsyncNexlaClient, credential: Mapping[str, Any
             except NotFoundError:
                 continue
             if row.get("data_credentials_id") == credential_id:
-                dependents.append(Dependent(resource_type=kind, id=row["id"], name=row.get("name"),
-                                            status=row.get("status")))
+                dependents.append(
+                    Dependent(
+                        resource_type=kind, id=row["id"], name=row.get("name"), status=row.get("status")
+                    )
+                )
     return dependents
 
 
@@ -223,16 +240,28 @@ class _Rotation:
         self.touched: list[Dependent] = []
         self.reactivated: list[Dependent] = []
 
-    async def note(self, step: str, status: StepStatus, detail: str = "", dependent: Dependent | None = None,
-                   error: BaseException | None = None) -> None:
-        self.steps.append(RotationStep(
-            step=step, status=status, detail=detail,
-            resource_type=dependent.resource_type if dependent else None,
-            resource_id=dependent.id if dependent else None,
-            error=ErrorInfo.of(error) if error else None,
-        ))
+    async def note(
+        self,
+        step: str,
+        status: StepStatus,
+        detail: str = "",
+        dependent: Dependent | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        self.steps.append(
+            RotationStep(
+                step=step,
+                status=status,
+                detail=detail,
+                resource_type=dependent.resource_type if dependent else None,
+                resource_id=dependent.id if dependent else None,
+                error=ErrorInfo.of(error) if error else None,
+            )
+        )
         where = f" {dependent.resource_type.label} {dependent.id}" if dependent else ""
-        await self.progress(ProgressEvent(step=step, message=f"{status}{where}{': ' + detail if detail else ''}"))
+        await self.progress(
+            ProgressEvent(step=step, message=f"{status}{where}{': ' + detail if detail else ''}")
+        )
 
     async def rollback(self) -> bool:
         """Undo in reverse: switch back, reactivate, delete the new credential. True if all worked."""
@@ -247,7 +276,9 @@ class _Rotation:
                 await self.note("rollback: pause", "failed", "", dep, error)
         for dep in reversed(self.touched):
             try:
-                await self.client.put(f"{dep.resource_type.path}/{dep.id}", json={"data_credentials_id": self.old_id})
+                await self.client.put(
+                    f"{dep.resource_type.path}/{dep.id}", json={"data_credentials_id": self.old_id}
+                )
                 await self.note("rollback: switch back", "done", f"to credential {self.old_id}", dep)
             except NexlaError as error:
                 complete = False
@@ -264,11 +295,17 @@ class _Rotation:
                 await self.client.delete(f"/data_credentials/{self.new_id}")
                 await self.note("rollback: delete new credential", "done", f"credential {self.new_id}")
             except NotFoundError:
-                await self.note("rollback: delete new credential", "done", f"credential {self.new_id} already gone")
+                await self.note(
+                    "rollback: delete new credential", "done", f"credential {self.new_id} already gone"
+                )
             except NexlaError as error:
                 complete = False
-                await self.note("rollback: delete new credential", "failed", f"credential {self.new_id} remains",
-                                error=error)
+                await self.note(
+                    "rollback: delete new credential",
+                    "failed",
+                    f"credential {self.new_id} remains",
+                    error=error,
+                )
         return complete
 
 
@@ -304,11 +341,19 @@ async def rotate_credential(
             ("switch", f"{len(dependents)} dependent(s) to the new credential"),
             ("reactivate", "what was active"),
             ("verify", "dependents on the new credential, active again, probe passes"),
-            ("retire old credential", "keep" if request.keep_old else f"delete credential {request.credential_id}"),
+            (
+                "retire old credential",
+                "keep" if request.keep_old else f"delete credential {request.credential_id}",
+            ),
         ):
             await run.note(step, "planned", detail)
-        return RotationResult(outcome="planned", old_credential_id=request.credential_id, new_credential_name=name,
-                              dependents=dependents, steps=run.steps)
+        return RotationResult(
+            outcome="planned",
+            old_credential_id=request.credential_id,
+            new_credential_name=name,
+            dependents=dependents,
+            steps=run.steps,
+        )
 
     body = {"name": name, "credentials_type": old.get("credentials_type"), "credentials": fields}
     if old.get("description"):
@@ -326,27 +371,42 @@ async def rotate_credential(
         complete = await run.rollback()
         return RotationResult(
             outcome="rolled_back" if complete else "rollback_incomplete",
-            old_credential_id=request.credential_id, new_credential_id=run.new_id, new_credential_name=name,
-            dependents=dependents, steps=run.steps,
+            old_credential_id=request.credential_id,
+            new_credential_id=run.new_id,
+            new_credential_name=name,
+            dependents=dependents,
+            steps=run.steps,
             error=ErrorInfo(type="check_failed", message=str(failure), exit_code=5)
-            if isinstance(failure, _StepFailed) else ErrorInfo.of(failure),
+            if isinstance(failure, _StepFailed)
+            else ErrorInfo.of(failure),
         )
 
     outcome: Literal["rotated", "rotated_old_kept", "retire_failed"] = "rotated"
     if request.keep_old:
         outcome = "rotated_old_kept"
-        await run.note("retire old credential", "skipped", f"credential {request.credential_id} kept as asked")
+        await run.note(
+            "retire old credential", "skipped", f"credential {request.credential_id} kept as asked"
+        )
     else:
         try:
             await client.delete(f"/data_credentials/{request.credential_id}")
             await run.note("retire old credential", "done", f"deleted credential {request.credential_id}")
         except NexlaError as error:
             outcome = "retire_failed"
-            await run.note("retire old credential", "failed",
-                           f"flows run on the new credential; delete credential {request.credential_id} later",
-                           error=error)
-    return RotationResult(outcome=outcome, old_credential_id=request.credential_id, new_credential_id=run.new_id,
-                          new_credential_name=name, dependents=dependents, steps=run.steps)
+            await run.note(
+                "retire old credential",
+                "failed",
+                f"flows run on the new credential; delete credential {request.credential_id} later",
+                error=error,
+            )
+    return RotationResult(
+        outcome=outcome,
+        old_credential_id=request.credential_id,
+        new_credential_id=run.new_id,
+        new_credential_name=name,
+        dependents=dependents,
+        steps=run.steps,
+    )
 
 
 class _StepFailed(Exception):

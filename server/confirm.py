@@ -48,7 +48,6 @@ class Decision:
 
     confirm: bool
     confirm_name: str | None
-    asked_human: bool
 
 
 def decide(approval: ElicitationResult[Any], *, confirm: bool, confirm_name: str | None = None) -> Decision:
@@ -63,15 +62,15 @@ def decide(approval: ElicitationResult[Any], *, confirm: bool, confirm_name: str
         )
     answer = approval.data
     if isinstance(answer, ConfirmByName):
-        return Decision(confirm=True, confirm_name=answer.confirm_name, asked_human=True)
+        return Decision(confirm=True, confirm_name=answer.confirm_name)
     if isinstance(answer, ConfirmAction):
         if not answer.confirm:
             raise OperationRefused(
                 "The user did not approve the action; nothing was changed.",
                 hint="Ask the user whether to proceed before calling the tool again.",
             )
-        return Decision(confirm=True, confirm_name=confirm_name, asked_human=True)
-    return Decision(confirm=confirm, confirm_name=confirm_name, asked_human=False)
+        return Decision(confirm=True, confirm_name=confirm_name)
+    return Decision(confirm=confirm, confirm_name=confirm_name)
 
 
 def require_confirm(decision: Decision, action: str) -> None:

@@ -84,7 +84,3 @@ def error_payload(exc: BaseException, tool: str) -> dict[str, Any]:
         "retry_after_s": None,
     }
 
-
-def refusal(reason: str, hint: str) -> OperationRefused:
-    """A refusal raised by the server itself (e.g. a human declined); nothing was changed."""
-    return OperationRefused(reason, hint=hint)

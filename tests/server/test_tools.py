@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from mcp.types import ProgressNotificationParams
 
 from nexla_mcp.registry import ToolName
 from nexla_ops.audit import AuditLog
@@ -129,7 +126,7 @@ async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_pa
 
 async def test_progress_notifications_carry_a_message_per_step(sandbox) -> None:
     write_demo_data(sandbox.data_dir)
-    seen: list[ProgressNotificationParams | tuple[float, Any, Any]] = []
+    seen: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(value: float, total: float | None, message: str | None) -> None:
         seen.append((value, total, message))

@@ -3,8 +3,9 @@
 - `rt_runs`: one row per run of a source (ids are the run ids: integers, increasing, global).
 - `rt_metrics`: one row per (run, resource) with records, size in bytes, errors, status and times.
 - `rt_logs`: run logs (INFO/WARN/ERROR) with resource, run id and JSON details.
-- `rt_deliveries`: exactly-once bookkeeping. A row (consumer, input key) says the consumer (a sink, or
-  the source itself for its own ingestion) has received every record of that input file. The input key
+- `rt_deliveries`: exactly-once bookkeeping. A row (consumer, input key) says the consumer (a sink, the
+  source itself for its own ingestion, or a nexset for its metrics) has received every record of that
+  input file. The input key
   is the file's connector-relative name plus size and mtime, so a rewritten file counts as new input.
 - `rt_errors`: the per-run error sample (bad records with the failing operation and message).
 """

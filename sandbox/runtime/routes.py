@@ -43,6 +43,9 @@ def api_routes(runtime: Runtime) -> list[BaseRoute]:
             Route(f"/{kind}/{{id:int}}/metrics/run_summary", handlers.run_summary, methods=["GET"]),
             Route(f"/data_flows/{kind}/{{id:int}}/metrics", handlers.flow_metrics, methods=["GET"]),
             Route(f"/data_flows/{kind}/{{id:int}}/logs", handlers.logs, methods=["GET"]),
+            # nexla-sdk 1.0.8 (flows.get_metrics/get_logs, metrics.get_flow_metrics/get_flow_logs) uses these paths.
+            Route(f"/{kind}/{{id:int}}/flow/metrics", handlers.flow_metrics, methods=["GET"]),
+            Route(f"/{kind}/{{id:int}}/flow/logs", handlers.logs, methods=["GET"]),
         ]
     return routes
 

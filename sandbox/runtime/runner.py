@@ -6,6 +6,10 @@ one output file per sink and run (`<sink path>/run-<run_id>-<sink_id>.<ext>`) ho
 the files that sink had not received. Deliveries are recorded only after the file is in place, so
 re-running writes nothing new and a sink attached later is backfilled from every existing file.
 
+Metrics count each input file once per resource: a file re-read to backfill a sink adds nothing to
+the source's records, size or errors (it was ingested before) nor to a nexset that already
+processed it, so daily totals match the input however many sinks were attached along the way.
+
 Bad records (quarantined at read, or reported by the transform engine) are counted as errors,
 logged with the operation index and kept in the run's error sample; only a real fault (an
 unreadable file, an unwritable sink, a broken configuration) fails the run.
@@ -137,7 +141,7 @@ class FlowRun:
             pending[consumer] = [item for item in files if item.key not in done]
         to_read = [item for item in files if any(item in waiting for waiting in pending.values())]
 
-        tables = self._read(to_read)
+        tables = self._read(to_read, {item.key for item in pending[("source", source_id)]})
         by_set: dict[int, dict[str, pa.Table]] = {}
         for data_set in index.sets_by_source.get(source_id, []):
             self._through(index, data_set, tables, by_set)
@@ -157,7 +161,8 @@ class FlowRun:
             stack.extend(index.sets_by_parent.get(data_set["id"], []))
         return found
 
-    def _read(self, items: list[InputFile]) -> dict[str, pa.Table]:
+    def _read(self, items: list[InputFile], fresh: set[str]) -> dict[str, pa.Table]:
+        """Read `items`; only the `fresh` ones (new to the source) count in its metrics, logs and errors."""
         source_id = self.source["id"]
         tables: dict[str, pa.Table] = {}
         records = size = rejected_count = 0
@@ -168,6 +173,8 @@ class FlowRun:
                 raise RunFault(f"cannot read input file {item.name}: {exc}", "data_sources", source_id,
                                {"file": item.name}) from exc
             tables[item.key] = read.table
+            if item.key not in fresh:
+                continue
             records += read.table.num_rows + len(read.rejected)
             size += item.size
             if read.rejected:
@@ -182,8 +189,10 @@ class FlowRun:
                                   records=records, size=size, errors=rejected_count, status="SUCCESS",
                                   started_at=self.started)
         if items:
-            self.log("INFO", f"Read {records} record(s) from {len(items)} file(s)", "data_sources", source_id,
-                     files=[item.name for item in items], bytes=size)
+            self.log("INFO", f"Read {records} new record(s) from {len(fresh & tables.keys())} new file(s)"
+                     + (f"; re-read {len(tables.keys() - fresh)} file(s) for sinks that had not received them"
+                        if tables.keys() - fresh else ""),
+                     "data_sources", source_id, files=[item.name for item in items], bytes=size)
         return tables
 
     def _through(self, index: FlowIndex, data_set: dict, tables: dict[str, pa.Table],
@@ -193,6 +202,7 @@ class FlowRun:
             return
         spec = transform_spec(self.store, data_set) if data_set.get("parent_data_set_id") else None
         started = time.time()
+        processed = self.ledger.delivered("data_set", data_set["id"])
         out: dict[str, pa.Table] = {}
         errors: list[tuple[int | None, str, Any]] = []
         error_count = 0
@@ -206,16 +216,20 @@ class FlowRun:
                 raise RunFault(f"nexset {data_set['id']} has an invalid transform: {exc}", "data_sets",
                                data_set["id"]) from exc
             out[key] = result.table
-            error_count += result.error_count
-            errors.extend((error.operation_index, error.message, error.record) for error in result.errors)
+            if key not in processed:
+                error_count += result.error_count
+                errors.extend((error.operation_index, error.message, error.record) for error in result.errors)
         by_set[data_set["id"]] = out
         combined = concat(list(out.values())) if out else pa.table({})
         update_schema(self.store, self.ledger, "data_sets", data_set, combined, source_id=self.source["id"],
                       run_id=self.run_id)
+        new = concat([table for key, table in out.items() if key not in processed])
         self.ledger.record_metric(self.run_id, "data_sets", data_set["id"], data_source_id=self.source["id"],
-                                  data_set_id=data_set["id"], records=combined.num_rows,
-                                  size=combined.nbytes if combined.num_rows else 0, errors=error_count,
+                                  data_set_id=data_set["id"], records=new.num_rows,
+                                  size=new.nbytes if new.num_rows else 0, errors=error_count,
                                   status="SUCCESS", started_at=started)
+        self.ledger.mark_delivered("data_set", data_set["id"], self.run_id,
+                                   [(key, table.num_rows) for key, table in out.items() if key not in processed])
         if error_count:
             self.result.errors += error_count
             self.ledger.record_errors(self.run_id, "data_sets", data_set["id"], errors)

@@ -45,6 +45,8 @@ class CronScheduler:
         self._clock = clock
         self._interval_s = interval_s
         self._next: dict[int, tuple[str, datetime]] = {}
+        # tick() runs on the scheduler thread and, in tests and operator tools, on callers' threads too.
+        self._state_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -52,31 +54,36 @@ class CronScheduler:
         """Trigger every due source; returns the ids triggered. Paused sources are forgotten."""
         fired = []
         seen = set()
-        for source in self._active_sources():
-            expression = cron_of(source)
-            if not expression or not valid_cron(expression):
-                continue
-            source_id = source["id"]
-            seen.add(source_id)
-            known = self._next.get(source_id)
-            if known is None or known[0] != expression:
-                self._next[source_id] = (expression, croniter(expression, now).get_next(datetime))
-                continue
-            if now >= known[1]:
-                fired.append(source_id)
-                self._next[source_id] = (expression, croniter(expression, now).get_next(datetime))
-        for source_id in set(self._next) - seen:
-            del self._next[source_id]
+        # Reading the sources under the lock orders this tick against forget(): a pause committed
+        # before the read is seen here, one committed after it is followed by forget() undoing this tick.
+        with self._state_lock:
+            for source in self._active_sources():
+                expression = cron_of(source)
+                if not expression or not valid_cron(expression):
+                    continue
+                source_id = source["id"]
+                seen.add(source_id)
+                known = self._next.get(source_id)
+                if known is None or known[0] != expression:
+                    self._next[source_id] = (expression, croniter(expression, now).get_next(datetime))
+                    continue
+                if now >= known[1]:
+                    fired.append(source_id)
+                    self._next[source_id] = (expression, croniter(expression, now).get_next(datetime))
+            for source_id in set(self._next) - seen:
+                del self._next[source_id]
         for source_id in fired:
             self._trigger(source_id)
         return fired
 
     def next_run(self, source_id: int) -> datetime | None:
-        known = self._next.get(source_id)
+        with self._state_lock:
+            known = self._next.get(source_id)
         return known[1] if known else None
 
     def forget(self, source_id: int) -> None:
-        self._next.pop(source_id, None)
+        with self._state_lock:
+            self._next.pop(source_id, None)
 
     def start(self) -> None:
         if self._thread is not None:

@@ -44,11 +44,12 @@ async def test_latest_run_is_the_highest_run_id_and_every_page_is_read(sandbox, 
 
 
 async def test_level_tail_and_cursor(sandbox, flow):
+    query = {"kind": "data_sources", "id": flow.source_id, "run_id": flow.run_ids[0]}  # the run with warnings
     async with client_for(sandbox) as client:
-        full = await get_logs(client, LogQuery(kind="data_sources", id=flow.source_id))
-        warnings = await get_logs(client, LogQuery(kind="data_sources", id=flow.source_id, level="warning"))
-        tail = await get_logs(client, LogQuery(kind="data_sources", id=flow.source_id, tail=2))
-        first = await get_logs(client, LogQuery(kind="data_sources", id=flow.source_id, limit=2))
+        full = await get_logs(client, LogQuery(**query))
+        warnings = await get_logs(client, LogQuery(**query, level="warning"))
+        tail = await get_logs(client, LogQuery(**query, tail=2))
+        first = await get_logs(client, LogQuery(**query, limit=2))
         rest = await get_logs(client, LogQuery(kind="data_sources", id=flow.source_id, limit=100, cursor=first.next_cursor))
     assert warnings.level == "WARN" and warnings.entries
     assert all(e.level in ("WARN", "ERROR") for e in warnings.entries)
@@ -147,12 +148,12 @@ def test_cause_rules_for_rejected_credentials_and_unknown_errors():
     target = Target(kind=ResourceKind.SOURCES, id=5)
     denied = [LogEntry(level="ERROR", message="GET bucket failed: 403 Forbidden", resource_type="data_sources",
                        resource_id=5, run_id=9, details={"data_credentials_id": 77})]
-    cause, step, known = diagnose(denied, target, "data_sources:5")
-    assert known and "credential 77" in cause and "/data_credentials/77/probe" in step
+    cause, step, priority = diagnose(denied, target, "data_sources:5")
+    assert priority > 0 and "credential 77" in cause and "/data_credentials/77/probe" in step
     assert "--credential-id 77" in step
     odd = [LogEntry(level="ERROR", message="the moon is in the wrong phase", resource_type="data_sources", resource_id=5, run_id=9)]
-    cause, step, known = diagnose(odd, target, "data_sources:5")
-    assert not known and "--run-id 9" in step
+    cause, step, priority = diagnose(odd, target, "data_sources:5")
+    assert priority == 0 and "--run-id 9" in step
 
 
 def test_messages_are_normalised_without_ids_and_numbers():

@@ -128,6 +128,7 @@ class ErrorGroup(BaseModel):
     fields: list[str] = Field(default_factory=list)
     likely_cause: str
     cause_known: bool = Field(description="False when no rule matched and the cause is only a guess")
+    cause_priority: int = Field(default=0, description="rank of the cause among the groups (higher first)")
     next_step: str
 
 
@@ -153,7 +154,7 @@ class RunComparison(BaseModel):
 
 
 class TriageRequest(BaseModel):
-    """Which run to triage; default: the latest run that failed or logged errors."""
+    """Which run to triage; default: the latest run (or the newest erring one if the latest is clean)."""
 
     kind: str = Field(description="data_sources, data_sets, data_sinks (or singular forms), or flows")
     id: int
@@ -378,8 +379,12 @@ def _credential_of(lines: list[LogEntry]) -> int | None:
     return None
 
 
-def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str, str, bool]:
-    """(likely cause, next step, cause recognised) for one group of log lines.
+def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str, str, int]:
+    """(likely cause, next step, priority) for one group of log lines; priority 0 = no rule matched.
+
+    Priority ranks causes when several groups compete for "the" likely cause: a rejected credential
+    (6), an unreadable source (5), a failing destination (4), a failing transform (3), a missing
+    path or object (2), quarantined records (1).
 
     Rules, first match wins: 401/403 or auth words -> the credential; typecast / expression
     failures on a nexset -> its transform (operation index and field named); quarantined records on
@@ -402,7 +407,7 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
             f"{which} was rejected (401/403) by the system {kind}/{rid} connects to: expired, rotated or lacking permission",
             f"Probe it: {probe}; if the probe fails, rotate it: python scripts/rotate_credential.py "
             f"--credential-id {credential if credential is not None else '<id>'} --fields-from-env FIELD=ENVVAR",
-            True,
+            6,
         )
     if _TRANSFORM.search(text) and kind == ResourceKind.NEXSETS.value:
         index = next((i for i in (_operation_index(line) for line in lines) if i is not None), None)
@@ -414,67 +419,64 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
             f"Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
             f"--nexset-id {rid}; then fix {where}{on} (guard nulls, cast explicitly) in the spec and "
             f"redeploy: python scripts/deploy_flow.py plan --spec <spec>",
-            True,
+            3,
         )
     if _QUARANTINE.search(text) and kind == ResourceKind.SOURCES.value:
         return (
             f"source {rid} read malformed input records and set them aside (quarantined); the rest of the run went on",
             f"See which records and why: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
             f"--level WARN --run-id {first.run_id or '<run id>'} --json (details.errors); fix the producer of those files",
-            True,
+            1,
         )
     if _READ.search(text) and kind in (ResourceKind.SOURCES.value, ResourceKind.CREDENTIALS.value):
         return (
             f"source {rid} cannot read its input: the path in source_config is wrong or empty, or its credential cannot read it",
             f"Check source_config.path: python scripts/list_resources.py sources --id {rid}; "
             f"then probe the credential: {probe}",
-            True,
+            5,
         )
     if _WRITE.search(text) and kind == ResourceKind.DESTINATIONS.value:
         return (
             f"destination {rid} cannot write: its path does not exist or its credential lacks write permission",
             f"Check sink_config.path: python scripts/list_resources.py destinations --id {rid}; "
             f"then probe its credential: {probe}",
-            True,
+            4,
         )
     if _TRANSFORM.search(text):
         return (
             f"a transform or type conversion fails in {kind}/{rid}",
             "Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
             "--nexset-id <nexset id>",
-            True,
+            3,
         )
     if _READ.search(text):
         return (
             f"{kind}/{rid} cannot find or read what it needs (path or object missing)",
             f"Check the resource's configuration: python scripts/list_resources.py {kind} --id {rid}; "
             f"then probe its credential: {probe}",
-            True,
+            2,
         )
     return (
         f"{kind}/{rid} reported errors with no recognised cause",
         f"Read the full lines: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
         f"--level ERROR --run-id {first.run_id or ''}".rstrip(),
-        False,
+        0,
     )
-
-
-def _choose_triage_run(runs: list[RunSummary], run_id: int | None) -> RunSummary | None:
-    if run_id is not None:
-        return next((run for run in runs if run.run_id == run_id), None)
-    return next((run for run in runs if run.failed or run.errors), runs[0] if runs else None)
 
 
 async def triage(client: Any, request: TriageRequest) -> TriageReport:
     """Summarise what went wrong in a run: error groups, affected resources, likely cause, next step.
 
-    Without ``run_id`` the latest run that failed or logged errors is triaged (the latest run when
-    none did). The report compares the run with the last successful run before it, when there is one.
+    Without ``run_id`` the latest run is triaged; when it logged no warnings or errors, the newest
+    run whose summary shows a failure or errors is triaged instead. The report compares the run with the last successful run before it, when there is one.
     Raises ValueError naming ``run_id`` when that run does not exist.
     """
     target = await resolve_target(client, request.kind, request.id)
     runs = await fetch_runs(client, target)
-    run = _choose_triage_run(runs, request.run_id)
+    if request.run_id is not None:
+        run = next((candidate for candidate in runs if candidate.run_id == request.run_id), None)
+    else:
+        run = runs[0] if runs else None
     if run is None and request.run_id is not None:
         raise ValueError(f"run_id: {target.kind.label} {target.id} has no run {request.run_id}; omit it for the latest failed run")
     if run is None:
@@ -484,22 +486,31 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
             likely_cause="the resource has not run yet",
             next_step=f"Activate the flow and wait for a run: python scripts/health_check.py --resource {target.kind.value}:{target.id}",
         )
-    window_from, window_to = run_window(run)
-    lines, _ = await _read_run_logs(client, target, run.run_id, window_from, window_to)
-    lines = [line for line in lines if line.run_id in (None, run.run_id)]
-    problems = [line for line in lines if line.level in ("WARN", "ERROR")]
+    lines, problems = await _run_problems(client, target, run)
+    if request.run_id is None and not problems and not run.failed:
+        # The latest run is clean: triage the newest run the summaries say failed or erred instead.
+        earlier = next((other for other in runs[1:] if other.failed or other.errors), None)
+        if earlier is not None:
+            run = earlier
+            lines, problems = await _run_problems(client, target, run)
     flow_hint = f"{target.kind.value}:{target.id}" if target.flow_id is None else f"flows:{target.flow_id}"
     groups = _group(problems, target, flow_hint)
-    errors = sum(1 for line in problems if line.level == "ERROR")
-    warnings = len(problems) - errors
+    error_lines = sum(1 for line in problems if line.level == "ERROR")
+    warnings = len(problems) - error_lines
+    # Record-level errors are summarised in WARN lines carrying a count (details.errors).
+    counted = sum(
+        line.details["errors"] for line in problems
+        if isinstance(line.details.get("errors"), int) and not isinstance(line.details.get("errors"), bool)
+    )
+    errors = max(error_lines, counted, run.errors)
     verdict: Literal["failed", "errors", "clean", "no_runs"]
     if (run.status or "").upper() in {"FAILED", "FAILURE", "ERROR", "ERRORED", "ABORTED"}:
         verdict = "failed"
-    elif errors or run.errors:
+    elif errors or problems:
         verdict = "errors"
     else:
         verdict = "clean"
-    ordered = sorted(groups, key=lambda group: (not group.cause_known, group.level != "ERROR", -group.count))
+    ordered = sorted(groups, key=lambda group: (group.level != "ERROR", -group.cause_priority, -group.count))
     if ordered:
         cause, step = ordered[0].likely_cause, ordered[0].next_step
     elif verdict == "clean":
@@ -514,7 +525,7 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
         target=target,
         run=run,
         verdict=verdict,
-        total_errors=max(errors, run.errors),
+        total_errors=errors,
         total_warnings=warnings,
         groups=ordered[: request.max_groups],
         groups_truncated=len(ordered) > request.max_groups,
@@ -526,6 +537,14 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     )
 
 
+async def _run_problems(client: Any, target: Target, run: RunSummary) -> tuple[list[LogEntry], list[LogEntry]]:
+    """(every line of the run, its WARN and ERROR lines)."""
+    window_from, window_to = run_window(run)
+    lines, _ = await _read_run_logs(client, target, run.run_id, window_from, window_to)
+    lines = [line for line in lines if line.run_id in (None, run.run_id)]
+    return lines, [line for line in lines if line.level in ("WARN", "ERROR")]
+
+
 def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[ErrorGroup]:
     buckets: dict[tuple[str, str], list[LogEntry]] = {}
     for line in lines:
@@ -534,7 +553,7 @@ def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[ErrorG
     for (level, message), members in buckets.items():
         stamps = [line.timestamp for line in members if line.timestamp is not None]
         resources = sorted({f"{line.resource_type or target.kind.value}/{line.resource_id or target.id}" for line in members})
-        cause, step, known = diagnose(members, target, flow_hint)
+        cause, step, priority = diagnose(members, target, flow_hint)
         groups.append(
             ErrorGroup(
                 message=message,
@@ -547,7 +566,8 @@ def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[ErrorG
                 operation_indexes=sorted({i for i in (_operation_index(line) for line in members) if i is not None}),
                 fields=sorted({f for f in (_field(line) for line in members) if f}),
                 likely_cause=cause,
-                cause_known=known,
+                cause_known=priority > 0,
+                cause_priority=priority,
                 next_step=step,
             )
         )

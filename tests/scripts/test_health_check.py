@@ -1,0 +1,72 @@
+"""scripts/health_check.py as a subprocess: verdicts, exit codes, config file, webhook secrecy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.monitor import WebhookReceiver, build_flow
+
+ROOT = Path(__file__).resolve().parents[2]
+LENIENT = ("--warn-error-rate", "0.05", "--critical-error-rate", "0.5")
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "scripts/health_check.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def flow(sandbox):
+    with sandbox.client() as api:
+        return build_flow(sandbox, api)
+
+
+def test_help_shows_examples():
+    done = subprocess.run([sys.executable, "scripts/health_check.py", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "examples:" in done.stdout and "--alert-webhook" in done.stdout
+
+
+def test_healthy_then_critical(sandbox_env, flow):
+    healthy = run(sandbox_env, *LENIENT, "--json")
+    assert healthy.returncode == 0, healthy.stderr
+    document = json.loads(healthy.stdout)
+    assert document["ok"] is True and document["result"]["overall"] == "healthy"
+    critical = run(sandbox_env, "--flow-id", str(flow.flow_id), "--critical-error-rate", "0.001")
+    assert critical.returncode == 5 and "overall: CRITICAL" in critical.stdout and "error rate" in critical.stdout
+
+
+def test_config_file_and_fail_on_warning(sandbox_env, flow, tmp_path):
+    config = tmp_path / "health.json"
+    config.write_text(json.dumps({"thresholds": {"warn_error_rate": 0.001, "critical_error_rate": 0.5},
+                                  "flows": [flow.flow_id]}))
+    warning = run(sandbox_env, "--config", str(config), "--json")
+    assert warning.returncode == 0 and json.loads(warning.stdout)["result"]["overall"] == "warning"
+    assert run(sandbox_env, "--config", str(config), "--fail-on", "warning").returncode == 5
+    config.write_text("thresholds: {paused: sometimes}\n")
+    bad = run(sandbox_env, "--config", str(config))
+    assert bad.returncode == 2 and "paused" in bad.stderr
+    assert run(sandbox_env, "--config", str(tmp_path / "absent.yaml")).returncode == 2
+    assert run(sandbox_env, "--resource", "nonsense").returncode == 2
+
+
+def test_webhook_from_env_is_used_and_never_printed(sandbox_env, flow):
+    with WebhookReceiver() as receiver:
+        env = {**sandbox_env, "NEXLA_ALERT_WEBHOOK": receiver.url}
+        done = run(env, "--critical-error-rate", "0.001", "--json")
+        assert done.returncode == 5
+        assert len(receiver.bodies) == 1 and "text" in receiver.bodies[0]
+    assert json.loads(done.stdout)["result"]["alert"]["delivered"] is True
+    assert receiver.url not in done.stdout + done.stderr and "secret-hook-token" not in done.stdout + done.stderr
+
+
+def test_undeliverable_alert_exits_1_when_flows_pass(sandbox_env, flow):
+    with WebhookReceiver(status=503) as receiver:
+        done = run(sandbox_env, *LENIENT, "--alert-on", "always", "--alert-webhook", receiver.url)
+    assert done.returncode == 1 and "alert: NOT delivered" in done.stdout
+    assert "secret-hook-token" not in done.stdout + done.stderr

@@ -1,0 +1,41 @@
+"""scripts/nexla_quickstart.py as a subprocess: orientation, JSON, and missing or bad credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "scripts/nexla_quickstart.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_help_shows_examples():
+    done = run(dict(os.environ), "--help")
+    assert done.returncode == 0 and "examples:" in done.stdout
+
+
+def test_orientation_as_text_and_json(sandbox_env, sandbox):
+    text = run(sandbox_env)
+    assert text.returncode == 0, text.stderr
+    assert sandbox.base_url in text.stdout and "next step: No credentials yet" in text.stdout
+    document = json.loads(run(sandbox_env, "--json").stdout)
+    assert document["ok"] is True and document["result"]["identity"]["user_id"] == sandbox.users["admin"]
+    assert document["result"]["counts"]["data_sources"] == 0
+    assert sandbox.service_key not in text.stdout + text.stderr
+
+
+def test_missing_and_rejected_credentials_exit_3(sandbox_env):
+    bare = {k: v for k, v in sandbox_env.items() if k not in ("NEXLA_SERVICE_KEY", "NEXLA_ACCESS_TOKEN")}
+    missing = run(bare, "--json")
+    assert missing.returncode == 3
+    assert "NEXLA_SERVICE_KEY" in missing.stderr and "sandbox" in missing.stderr
+    assert json.loads(missing.stdout)["ok"] is False
+    rejected = run({**sandbox_env, "NEXLA_SERVICE_KEY": "nxsbx_wrong-key-000000"})
+    assert rejected.returncode == 3 and "nxsbx_wrong-key-000000" not in rejected.stderr + rejected.stdout

@@ -296,7 +296,8 @@ class _Inventory:
 
     def __init__(self) -> None:
         self.roots: dict[int, dict[str, Any]] = {}
-        self.objects: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in ("data_sources", "data_sets", "data_sinks", "data_credentials")}
+        kinds = ("data_sources", "data_sets", "data_sinks", "data_credentials")
+        self.objects: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in kinds}
         self.metrics: dict[int, list[dict[str, Any]]] = {}
         self.metrics_seen = False
         # root id -> (status, error message) of its latest run, read from the run summary when the

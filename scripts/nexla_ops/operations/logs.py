@@ -336,8 +336,15 @@ _OP_INDEX = re.compile(r"\bop(?:eration)?s?(?:[\s_]*index)?\s*[#\[:=]?\s*(\d+)",
 _FIELD = re.compile(
     r"\b(?:field\s*[:=]?\s*['\"`]?([A-Za-z_][\w.$\-]*)|cannot cast ([A-Za-z_][\w.$\-]*) value)", re.IGNORECASE
 )
-_AUTH = re.compile(r"\b(401|403)\b|unauthori[sz]ed|forbidden|access denied|authenticat|invalid (?:credential|token|key)", re.IGNORECASE)
-_READ = re.compile(r"unreadable|cannot read|can't read|could not read|no such file|path not found|not found|does not exist|missing (?:file|path|folder)|no files", re.IGNORECASE)
+_AUTH = re.compile(
+    r"\b(401|403)\b|unauthori[sz]ed|forbidden|access denied|authenticat|invalid (?:credential|token|key)",
+    re.IGNORECASE,
+)
+_READ = re.compile(
+    r"unreadable|cannot read|can't read|could not read|no such file|path not found|not found|does not exist"
+    r"|missing (?:file|path|folder)|no files",
+    re.IGNORECASE,
+)
 _TRANSFORM = re.compile(
     r"typecast|cast|expression|transform|compute|convert|parse error|invalid value|operations?\s*\[\d+\]"
     r"|as a (?:number|timestamp|date)|cannot compare",
@@ -389,7 +396,8 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
     Rules, first match wins: 401/403 or auth words -> the credential; typecast / expression
     failures on a nexset -> its transform (operation index and field named); quarantined records on
     a source -> malformed input; unreadable file / path not found on a source -> the source path or
-    its credential; write failures on a destination -> its path or permissions. ``flow_hint`` is a ``--resource KIND:ID`` selector for the follow-up commands.
+    its credential; write failures on a destination -> its path or permissions. ``flow_hint`` is
+    a ``KIND:ID`` selector for the follow-up commands.
     """
     first = lines[0]
     text = " ".join(f"{line.message} {_detail_text(line.details)}" for line in lines[:20])
@@ -468,7 +476,8 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     """Summarise what went wrong in a run: error groups, affected resources, likely cause, next step.
 
     Without ``run_id`` the latest run is triaged; when it logged no warnings or errors, the newest
-    run whose summary shows a failure or errors is triaged instead. The report compares the run with the last successful run before it, when there is one.
+    run whose summary shows a failure or errors is triaged instead. The report compares the run
+    with the last successful run before it, when there is one.
     Raises ValueError naming ``run_id`` when that run does not exist.
     """
     target = await resolve_target(client, request.kind, request.id)

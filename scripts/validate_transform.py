@@ -13,10 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
 
 from nexla_ops.cli import Script, render_table, script_parser
-from nexla_ops.cli.runner import _StderrProgress
 from nexla_ops.operations.progress import ProgressCallback
 from nexla_ops.operations.transforms import TransformValidationRequest, TransformValidationResult, validate_transform
 
@@ -95,17 +93,9 @@ def render(result: TransformValidationResult) -> str:
     return "\n".join(lines)
 
 
-class _TransformScript(Script):
-    """Only --nexset-id needs the API, so the client (and its configuration) is made only then."""
-
-    async def _run(self, args: argparse.Namespace) -> BaseModel:
-        if args.nexset_id is not None:
-            return await super()._run(args)
-        return await action(args, None, _StderrProgress(args.quiet))
-
-
 def main(argv: list[str] | None = None) -> int:
-    return _TransformScript(build_parser(), action, render).main(argv)
+    # Only --nexset-id needs the API, so configuration is required only then.
+    return Script(build_parser(), action, render, needs_client=lambda args: args.nexset_id is not None).main(argv)
 
 
 if __name__ == "__main__":

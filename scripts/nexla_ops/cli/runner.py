@@ -13,26 +13,13 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
+from nexla_ops.errors import ExitCode, NexlaError, exit_code_for
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
-
-
-class ExitCode(IntEnum):
-    """Exit codes shared by every script (documented in REFERENCE.md)."""
-
-    OK = 0
-    FAILED = 1
-    USAGE = 2
-    CONFIG_OR_AUTH = 3
-    NOT_FOUND = 4
-    CHECK_FAILED = 5
-    TEMPORARY = 6
-
+from nexla_ops.redaction import redact, scrub_text
 
 Action = Callable[[argparse.Namespace, Any, ProgressCallback], Awaitable[BaseModel]]
 Renderer = Callable[[Any], str]
@@ -75,8 +62,6 @@ class _StderrProgress:
 
 
 def _error_document(error: BaseException, code: ExitCode) -> dict[str, Any]:
-    from nexla_ops.redaction import scrub_text
-
     to_dict = getattr(error, "to_dict", None)
     if callable(to_dict):
         detail = dict(to_dict())
@@ -87,12 +72,24 @@ def _error_document(error: BaseException, code: ExitCode) -> dict[str, Any]:
 
 
 class Script:
-    """Runs one script invocation; ``Script(parser, action, render).main(argv)`` returns the exit code."""
+    """Runs one script invocation; ``Script(parser, action, render).main(argv)`` returns the exit code.
 
-    def __init__(self, parser: argparse.ArgumentParser, action: Action, render: Renderer) -> None:
+    ``needs_client(args)`` says whether this invocation talks to the API; when it returns False the
+    action gets ``client=None`` and no configuration is required (e.g. validating a transform locally).
+    """
+
+    def __init__(
+        self,
+        parser: argparse.ArgumentParser,
+        action: Action,
+        render: Renderer,
+        *,
+        needs_client: Callable[[argparse.Namespace], bool] = lambda args: True,
+    ) -> None:
         self._parser = parser
         self._action = action
         self._render = render
+        self._needs_client = needs_client
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         args = self._parser.parse_args(argv)
@@ -109,13 +106,14 @@ class Script:
         from nexla_ops.client import AsyncNexlaClient
         from nexla_ops.config import Settings
 
+        progress = _StderrProgress(args.quiet)
+        if not self._needs_client(args):
+            return await self._action(args, None, progress)
         settings = Settings.from_env()
         async with AsyncNexlaClient(settings) as client:
-            return await self._action(args, client, _StderrProgress(args.quiet))
+            return await self._action(args, client, progress)
 
     def _succeed(self, args: argparse.Namespace, result: BaseModel) -> int:
-        from nexla_ops.redaction import redact
-
         code = ExitCode(getattr(result, "exit_code", ExitCode.OK))
         payload = redact(result.model_dump(mode="json"))
         if args.json:
@@ -125,15 +123,7 @@ class Script:
         return int(code)
 
     def _fail(self, args: argparse.Namespace, error: BaseException) -> int:
-        from nexla_ops.errors import NexlaError
-        from nexla_ops.redaction import scrub_text
-
-        if isinstance(error, NexlaError):
-            code = ExitCode(error.exit_code)
-        elif isinstance(error, PydanticValidationError | ValueError | FileNotFoundError):
-            code = ExitCode.USAGE
-        else:
-            code = ExitCode.FAILED
+        code = ExitCode(ExitCode.USAGE if isinstance(error, FileNotFoundError) else exit_code_for(error))
         document = _error_document(error, code)
         if args.json:
             print(json.dumps(document, indent=2, default=str))

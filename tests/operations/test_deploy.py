@@ -16,7 +16,6 @@ from nexla_ops.operations.progress import ProgressEvent
 from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
     SECRET_ENV,
-    TRANSFORM,
     client_for,
     inventory,
     make_spec,

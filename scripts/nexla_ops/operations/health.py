@@ -43,7 +43,7 @@ from nexla_ops.errors import NexlaError
 from nexla_ops.operations.metrics import to_datetime
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.redaction import scrub_text
-from nexla_ops.resources import FLOW_RESOURCE_KINDS, parse_flow_kind
+from nexla_ops.resources import parse_flow_kind
 
 Verdict = Literal["healthy", "warning", "critical"]
 _RANK: dict[str, int] = {"healthy": 0, "warning": 1, "critical": 2}

@@ -26,7 +26,7 @@ from nexla_ops.operations.deploy.plan import (
     sink_parent_name,
     source_fields,
 )
-from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowSpec, SpecIssue, resolve_fields
+from nexla_ops.operations.deploy.spec import CredentialRef, FlowSpec, SpecIssue, resolve_fields
 from nexla_ops.operations.deploy.state import Existing, credential_keys, discover, name_conflicts, read_flow
 from nexla_ops.operations.deploy.validate import ValidationReport, probe, validate_deployment
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress

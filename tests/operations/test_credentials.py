@@ -97,7 +97,9 @@ async def test_rotation_switches_every_dependent_and_retires_the_old(sandbox, ad
     }
     with pytest.raises(NotFoundError):
         await admin.get(f"/data_credentials/{old_id}")
-    assert result.new_credential_name.startswith("orders s3 (rotated ")
+    # The new credential took over the old one's name, so whatever names it keeps working.
+    assert result.new_credential_name == "orders s3"
+    assert (await admin.get(f"/data_credentials/{new_id}"))["name"] == "orders s3"
     # The idle source was never paused or reactivated.
     touched = mutating_requests(sandbox, f"/data_sources/{idle.source_id}/")
     assert touched == {}
@@ -114,6 +116,17 @@ async def test_keep_old_and_custom_name(admin, setup):
     assert result.outcome == "rotated_old_kept"
     assert (await admin.get(f"/data_credentials/{old_id}"))["id"] == old_id
     assert "orders s3 v2" in await credential_names(admin)
+
+
+async def test_keep_old_retires_the_old_name_and_tags(admin, setup):
+    old_id, _, _ = setup
+    await admin.put(f"/data_credentials/{old_id}", json={"tags": ["nexla-ops:orders"]})
+    result = await rotate_credential(admin, request(old_id, keep_old=True), environ=ENV)
+    assert result.outcome == "rotated_old_kept"
+    old = await admin.get(f"/data_credentials/{old_id}")
+    new = await admin.get(f"/data_credentials/{result.new_credential_id}")
+    assert old["name"].startswith("orders s3 (retired ") and not old.get("tags")
+    assert new["name"] == "orders s3" and new["tags"] == ["nexla-ops:orders"]
 
 
 async def test_dry_run_lists_dependents_and_changes_nothing(sandbox, admin, setup):

@@ -356,6 +356,8 @@ async def rotate_credential(
         )
 
     body = {"name": name, "credentials_type": old.get("credentials_type"), "credentials": fields}
+    if old.get("tags"):
+        body["tags"] = list(old["tags"])
     if old.get("description"):
         body["description"] = old["description"]
     created = await client.post("/data_credentials", json=body)
@@ -399,6 +401,8 @@ async def rotate_credential(
                 f"flows run on the new credential; delete credential {request.credential_id} later",
                 error=error,
             )
+    if request.name is None and outcome != "retire_failed":
+        name = await _take_over_name(run, old, name, keep_old=request.keep_old)
     return RotationResult(
         outcome=outcome,
         old_credential_id=request.credential_id,
@@ -407,6 +411,32 @@ async def rotate_credential(
         dependents=dependents,
         steps=run.steps,
     )
+
+
+async def _take_over_name(run: _Rotation, old: dict[str, Any], temporary_name: str, *, keep_old: bool) -> str:
+    """Give the new credential the old one's name, so specs and people that name it keep working.
+
+    The new credential already carries the old one's tags, so a deployment spec that created the old
+    credential finds the new one on its next apply instead of switching the flows back. A kept old
+    credential is renamed ``<name> (retired <date>)`` and loses those tags first. A failure here
+    changes nothing that runs: the flows already use the new credential; the step says what to do.
+    """
+    client = run.client
+    old_name = str(old.get("name") or "")
+    if not old_name:
+        return temporary_name
+    try:
+        if keep_old:
+            retired = f"{old_name} (retired {datetime.now(UTC).date().isoformat()})"
+            await client.put(f"/data_credentials/{run.old_id}", json={"name": retired, "tags": []})
+        await client.put(f"/data_credentials/{run.new_id}", json={"name": old_name})
+    except NexlaError as error:
+        await run.note(
+            "take over name", "failed", f"rename credential {run.new_id} to {old_name!r} by hand", error=error
+        )
+        return temporary_name
+    await run.note("take over name", "done", f"credential {run.new_id} is now {old_name!r}")
+    return old_name
 
 
 class _StepFailed(Exception):

@@ -19,8 +19,26 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxHandle]:
 
 
 @pytest.fixture
-def sandbox_env(sandbox: SandboxHandle) -> dict[str, str]:
-    """Environment for a subprocess that talks to ``sandbox`` as the org admin."""
-    env = {k: v for k, v in os.environ.items() if k != "NEXLA_ACCESS_TOKEN"}
-    env.update(NEXLA_API_URL=sandbox.base_url, NEXLA_SERVICE_KEY=sandbox.service_key)
+def sandbox_env(sandbox: SandboxHandle, tmp_path: Path) -> dict[str, str]:
+    """Environment for a subprocess that talks to ``sandbox`` as the org admin.
+
+    Its audit log goes to the test's tmp dir, never to the developer's ``~/.nexla-ops``.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEXLA_")}
+    env.update(
+        NEXLA_API_URL=sandbox.base_url,
+        NEXLA_SERVICE_KEY=sandbox.service_key,
+        NEXLA_AUDIT_LOG=str(tmp_path / "audit.jsonl"),
+    )
     return env
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Defaults that live in the home folder (the audit log) stay inside the test run."""
+    home = tmp_path_factory.mktemp("home")
+    previous = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    yield
+    if previous is not None:
+        os.environ["HOME"] = previous

@@ -123,13 +123,24 @@ def redact(obj: Any, extra_secrets: Iterable[str | None] = ()) -> Any:
     return _redact(obj, extras)
 
 
+def _conceals(value: Any) -> bool:
+    """Whether a value under a secret-looking key must be hidden.
+
+    Booleans are flags (``probe_credentials: true``), and a list of records is a listing (a health
+    report's ``credentials``, a source's ``api_keys``) whose fields are checked one by one instead.
+    """
+    if value in (None, "", [], {}) or isinstance(value, bool):
+        return False
+    return not (isinstance(value, list) and all(isinstance(item, Mapping) for item in value))
+
+
 def _redact(obj: Any, extras: tuple[str | None, ...]) -> Any:
     if hasattr(obj, "model_dump") and callable(obj.model_dump):
         obj = obj.model_dump(mode="json", by_alias=True)
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
-            if isinstance(key, str) and is_secret_key(key) and value not in (None, "", [], {}):
+            if isinstance(key, str) and is_secret_key(key) and _conceals(value):
                 out[key] = REDACTED
             else:
                 out[key] = _redact(value, extras)

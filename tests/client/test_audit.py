@@ -45,3 +45,18 @@ def test_unwritable_path_warns_instead_of_failing(tmp_path, caplog):
     log = AuditLog(blocker / "audit.jsonl")
     log.record(operation="x", outcome="ok")
     assert "cannot write the audit log" in caplog.text
+
+
+def test_audit_lines_name_the_api_user_without_nexla_actor(sandbox, tmp_path):
+    """A client that only mutates (as scripts do) still records who acted: it asks the API once."""
+    from nexla_ops.audit import AuditLog
+    from nexla_ops.client import NexlaClient
+    from nexla_ops.config import Settings
+
+    audit = tmp_path / "audit.jsonl"
+    env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.service_key, "NEXLA_AUDIT_LOG": str(audit)}
+    with NexlaClient(Settings.from_env(env=env)) as client:
+        first = client.post("/teams", json={"name": "audited-team"})
+        client.put(f"/teams/{first['id']}", json={"description": "named"})
+    lines = AuditLog.read(audit)
+    assert len(lines) == 2 and {line["actor"] for line in lines} == {"admin@sandbox.local"}

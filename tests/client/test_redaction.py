@@ -19,13 +19,26 @@ def test_redact_secret_keys_deeply_and_keeps_the_rest():
     }
     out = redact(data)
     assert out["credentials"] == REDACTED
-    assert out["api_keys"] == REDACTED
+    assert out["api_keys"] == [{"key": REDACTED}]
     assert out["sink_config"] == {"password": REDACTED, "key_columns": ["id"], "table": "t"}
     assert out["nested"][0] == {"access_token": REDACTED, "token_type": "Bearer", "map_primary_key": "id"}
     assert out["webhook_key"] == REDACTED and out["Authorization"] == REDACTED
     assert out["credentials_type"] == "s3" and out["data_credentials_id"] == 7
     assert out["credentials_non_secure_data"] == {"region": "us-east-1"}
     assert data["credentials"]["secret_access_key"] == "s3cr3t-value", "redact must not mutate its input"
+
+
+def test_flags_and_listings_under_secret_looking_keys_stay_readable():
+    report = {
+        "credentials": [{"credential_id": 3, "status": "passed", "message": "ok"}],
+        "thresholds": {"probe_credentials": True},
+        "api_keys": [{"id": 1, "api_key": "whk-9876543", "url": "http://h/webhook/1?api_key=whk-9876543"}],
+    }
+    out = redact(report)
+    assert out["credentials"] == report["credentials"]
+    assert out["thresholds"] == {"probe_credentials": True}
+    assert out["api_keys"][0]["api_key"] == REDACTED and "whk-9876543" not in out["api_keys"][0]["url"]
+    assert redact({"credentials": ["a-secret-in-a-list"]}) == {"credentials": REDACTED}
 
 
 def test_is_secret_key_examples():

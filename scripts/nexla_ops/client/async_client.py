@@ -139,6 +139,11 @@ class AsyncNexlaClient:
 
     async def _run(self, call: Call) -> Any:
         response_box: list[httpx.Response] = []
+        if self._pipeline.needs_identity(call):
+            try:
+                await self.whoami()
+            except NexlaError:
+                self._pipeline.remember_identity(None)
         try:
             result = await AsyncRetrying(**self._pipeline.retry.tenacity_kwargs(call.replay_safe, call.describe))(
                 self._attempt, call, response_box

@@ -106,6 +106,7 @@ class RequestPipeline:
         self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         self.tokens = TokenCache(settings)
         self.audit_log = AuditLog(settings.audit_file, actor=settings.actor)
+        self._identity_asked = False
 
     # -- planning -------------------------------------------------------------------------
 
@@ -290,8 +291,21 @@ class RequestPipeline:
             **redact(details),
         )
 
+    def needs_identity(self, call: Call) -> bool:
+        """True before the first audited mutation when nothing names the actor yet.
+
+        The client then asks the API who it is (once), so audit lines written by scripts and tools
+        name the user even when ``NEXLA_ACTOR`` is not set.
+        """
+        log = self.audit_log
+        return call.mutating and log.path is not None and not (log.actor or log.fallback_actor or self._identity_asked)
+
     def remember_identity(self, user: Any) -> None:
-        """Use the current user's email (or id) as the audit actor when NEXLA_ACTOR is not set."""
+        """Use the current user's email (or id) as the audit actor when NEXLA_ACTOR is not set.
+
+        ``None`` records that the question was asked and had no answer, so it is not asked again.
+        """
+        self._identity_asked = True
         if isinstance(user, dict):
             ident = user.get("email") or user.get("id")
             if ident is not None:

@@ -135,6 +135,11 @@ class NexlaClient:
 
     def _run(self, call: Call) -> Any:
         response_box: list[httpx.Response] = []
+        if self._pipeline.needs_identity(call):
+            try:
+                self.whoami()
+            except NexlaError:
+                self._pipeline.remember_identity(None)
         try:
             result = Retrying(**self._pipeline.retry.tenacity_kwargs(call.replay_safe, call.describe))(
                 self._attempt, call, response_box

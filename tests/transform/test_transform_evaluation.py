@@ -159,3 +159,11 @@ def test_filter_drops_null_and_failed_conditions():
 def test_equality_between_number_and_text_values():
     assert keep("zip = 12345", [{"id": 1, "zip": "12345"}, {"id": 2, "zip": 12345}, {"id": 3, "zip": "N/A"}]) \
         == ([1, 2], [])
+
+
+def test_round_gives_the_nearest_double_to_the_decimal_result():
+    from nexla_ops.transform import run_on_records
+
+    spec = {"version": 1, "operations": [{"operation": "compute", "expression": "round(price * qty, 2)", "as": "total"}]}
+    result = run_on_records(spec, [{"price": 146.53, "qty": 3}, {"price": 0.125, "qty": 1}])
+    assert [row["total"] for row in result.records()] == [439.59, 0.13]

@@ -338,7 +338,13 @@ class Evaluator:
         digits = int(self._literal(node, 1, 0))  # type: ignore[arg-type]
         if pa.types.is_null(number.type) or (pa.types.is_integer(number.type) and digits >= 0):
             return number
-        return pc.round(number, ndigits=digits, round_mode="half_towards_infinity")
+        if digits <= 0:
+            return pc.round(number, ndigits=digits, round_mode="half_towards_infinity")
+        # pyarrow multiplies by 10**-n on the way back (439.59 becomes 439.59000000000003); dividing
+        # by the exact power of ten gives the nearest double, as Python's round() shows it.
+        scale = float(10**digits)
+        scaled = pc.round(pc.multiply(number, scale), ndigits=0, round_mode="half_towards_infinity")
+        return pc.divide(scaled, scale)
 
     def _fn_to_string(self, node: Call) -> pa.Array:
         return self._strings(node)

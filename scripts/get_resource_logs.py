@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from nexla_ops.cli import Script, render_table, script_parser
-from nexla_ops.operations.logs import LogQuery, LogsResult, TriageReport, TriageRequest, get_logs, parse_time, triage
+from nexla_ops.operations.logs import LogQuery, LogsResult, get_logs, parse_time
+from nexla_ops.operations.triage import TriageReport, TriageRequest, triage
 from nexla_ops.operations.progress import ProgressCallback
 
 EXAMPLES = (

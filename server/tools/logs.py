@@ -9,8 +9,9 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from nexla_ops.operations import logs
-from nexla_ops.operations.logs import LogQuery, LogsResult, TriageReport, TriageRequest
+from nexla_ops.operations import logs, triage
+from nexla_ops.operations.logs import LogQuery, LogsResult
+from nexla_ops.operations.triage import TriageReport, TriageRequest
 
 from ..registry import ToolName
 from ..runtime import invoke
@@ -62,5 +63,5 @@ async def triage_flow(
     return await invoke(
         ctx,
         ToolName.TRIAGE_FLOW,
-        lambda client, _: logs.triage(client, TriageRequest(kind=kind, id=id, run_id=run_id, max_groups=max_groups)),
+        lambda client, _: triage.triage(client, TriageRequest(kind=kind, id=id, run_id=run_id, max_groups=max_groups)),
     )

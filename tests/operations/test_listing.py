@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nexla_ops.operations.listing import ListQuery, decode_cursor, get_resource, list_resources
+from nexla_ops.operations.listing import ListQuery, get_resource, list_resources
 from tests.helpers.deploy import client_for
 
 
@@ -52,7 +52,7 @@ async def test_get_resource_and_bad_input(sandbox):
         [source_id] = await _make_sources(client, 1)
         detail = await get_resource(client, "data_sources", source_id, fields=["name"])
         assert detail.resource == {"id": source_id, "name": "src-000"}
-    with pytest.raises(ValueError, match="cursor"):
-        decode_cursor("not-a-cursor")
+        with pytest.raises(ValueError, match="^cursor is invalid"):
+            await list_resources(client, ListQuery(kind="sources", cursor="not-a-cursor"))
     with pytest.raises(ValueError, match="unknown resource type"):
         ListQuery(kind="widgets")

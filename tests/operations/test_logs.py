@@ -9,7 +9,8 @@ import pytest
 
 from nexla_ops.errors import NotFoundError
 from nexla_ops.operations import logs
-from nexla_ops.operations.logs import LogEntry, LogQuery, TriageRequest, diagnose, get_logs, normalise_message, triage
+from nexla_ops.operations.logs import LogEntry, LogQuery, get_logs
+from nexla_ops.operations.triage import TriageRequest, diagnose, normalise_message, triage
 from nexla_ops.operations.metrics import Target
 from nexla_ops.resources import ResourceKind
 from tests.helpers.monitor import FAILING_TRANSFORM, build_flow, client_for, create_credential, request_counts, reset_requests, run_now
@@ -161,3 +162,13 @@ def test_messages_are_normalised_without_ids_and_numbers():
     b = normalise_message("run 7 failed for file orders-002.json id 00000000-1111-2222-3333-444444444444")
     assert a == b and "<n>" in a and "<id>" in a
     assert normalise_message("bad field 'amount'") != normalise_message("bad field 'qty'")
+
+
+def test_triage_names_are_still_importable_from_logs():
+    from nexla_ops.operations import triage as triage_module
+    from nexla_ops.operations.logs import TriageReport, normalise_message as old_normalise
+
+    assert logs.triage is triage_module.triage and TriageReport is triage_module.TriageReport
+    assert old_normalise is normalise_message
+    with pytest.raises(AttributeError, match="no_such_name"):
+        logs.no_such_name  # noqa: B018

@@ -7,13 +7,11 @@ exactly where it stopped. Nothing is silently dropped.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from nexla_ops.operations.cursor import cursor_error, decode_cursor, encode_cursor
 from nexla_ops.redaction import redact
 from nexla_ops.resources import ResourceKind, parse_kind
 
@@ -61,22 +59,15 @@ class ResourceDetail(BaseModel):
     resource: dict[str, Any]
 
 
-def encode_cursor(page: int, offset: int) -> str:
-    """Opaque cursor: base64 of ``{"page", "offset"}`` (API page and position inside it)."""
-    return base64.urlsafe_b64encode(json.dumps({"page": page, "offset": offset}).encode()).decode()
+_CURSOR_FIELDS = {"page": int, "offset": int}
 
 
-def decode_cursor(cursor: str | None) -> tuple[int, int]:
-    """(page, offset) from a cursor; ValueError naming ``cursor`` when it is not one of ours."""
-    if not cursor:
-        return 1, 0
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        page, offset = int(data["page"]), int(data["offset"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise ValueError("cursor: not a cursor returned by a previous listing; drop it to start from the first page") from None
-    if page < 1 or offset < 0:
-        raise ValueError("cursor: out of range; drop it to start from the first page")
+def _position(cursor: str | None) -> tuple[int, int]:
+    """(API page, offset inside it) to resume from; ValueError naming ``cursor`` when it is not ours."""
+    state = decode_cursor(cursor, fields=_CURSOR_FIELDS)
+    page, offset = int(state.get("page", 1)), int(state.get("offset", 0))
+    if page < 1:
+        raise cursor_error("its page is out of range")
     return page, offset
 
 
@@ -202,7 +193,7 @@ async def list_resources(client: Any, query: ListQuery) -> ListResult:
     stops early the result has ``has_more=True`` and a ``next_cursor``. Rows are compact
     summaries (flows: one row per root flow with node counts) unless ``fields`` is given.
     """
-    page, offset = decode_cursor(query.cursor)
+    page, offset = _position(query.cursor)
     members = await _project_members(client, query)
     items: list[dict[str, Any]] = []
     seen_first_ids: set[Any] = set()
@@ -218,7 +209,7 @@ async def list_resources(client: Any, query: ListQuery) -> ListResult:
             if not _matches(row, query, members):
                 continue
             if len(items) == query.limit:
-                return _result(query, items, encode_cursor(page, position))
+                return _result(query, items, encode_cursor({"page": page, "offset": position}))
             items.append(redact(select_fields(row, query.fields) if query.kind != ResourceKind.FLOWS or query.fields else row))
         if len(rows) < API_PAGE_SIZE:
             return _result(query, items, None)
@@ -249,8 +240,6 @@ __all__ = [
     "ListQuery",
     "ListResult",
     "ResourceDetail",
-    "decode_cursor",
-    "encode_cursor",
     "flow_rows",
     "get_resource",
     "list_resources",

@@ -7,13 +7,12 @@ triage operations so that "the latest run" means the same thing everywhere: the 
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from nexla_ops.operations.cursor import decode_cursor, encode_cursor
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
 
 # The run-summary endpoint names its page size ``size``; 100 keeps pages few without huge bodies.
@@ -108,25 +107,6 @@ def to_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def encode_cursor(state: dict[str, Any]) -> str:
-    """An opaque cursor string for ``state`` (callers pass it back unchanged)."""
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any]:
-    """The state inside a cursor from :func:`encode_cursor`; ValueError naming ``cursor`` if it is not one."""
-    if not cursor:
-        return {}
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("cursor: not a cursor returned by a previous call; omit it to start from the top") from None
-    if not isinstance(state, dict):
-        raise ValueError("cursor: not a cursor returned by a previous call; omit it to start from the top")
-    return state
 
 
 async def resolve_target(client: Any, kind: str | ResourceKind, resource_id: int) -> Target:
@@ -280,10 +260,7 @@ async def run_summaries(
     """
     if limit < 1:
         raise ValueError("limit: must be at least 1")
-    state = decode_cursor(cursor)
-    offset = state.get("offset", 0)
-    if not isinstance(offset, int) or offset < 0:
-        raise ValueError("cursor: not a cursor returned by a previous call; omit it to start from the top")
+    offset = int(decode_cursor(cursor, fields={"offset": int}).get("offset", 0))
     target = await resolve_target(client, kind, id)
     runs = await fetch_runs(client, target)
     page = runs[offset : offset + limit]

@@ -163,12 +163,3 @@ def test_messages_are_normalised_without_ids_and_numbers():
     assert a == b and "<n>" in a and "<id>" in a
     assert normalise_message("bad field 'amount'") != normalise_message("bad field 'qty'")
 
-
-def test_triage_names_are_still_importable_from_logs():
-    from nexla_ops.operations import triage as triage_module
-    from nexla_ops.operations.logs import TriageReport, normalise_message as old_normalise
-
-    assert logs.triage is triage_module.triage and TriageReport is triage_module.TriageReport
-    assert old_normalise is normalise_message
-    with pytest.raises(AttributeError, match="no_such_name"):
-        logs.no_such_name  # noqa: B018

@@ -253,18 +253,3 @@ def parse_time(text: str, field: str = "time") -> datetime:
     if moment is None:
         raise ValueError(f"{field}: expected ISO-8601 (2025-01-31T10:00:00Z), unix seconds or an age like 6h; got {text!r}")
     return moment
-
-
-# Triage moved to its own module, which imports this one; these names are still served from here
-# for callers of the old location, looked up on first use so the two modules do not import in a cycle.
-_TRIAGE_NAMES = frozenset(
-    {"AffectedResource", "ErrorGroup", "RunComparison", "TriageReport", "TriageRequest", "diagnose", "normalise_message", "triage"}
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _TRIAGE_NAMES:
-        from nexla_ops.operations import triage
-
-        return getattr(triage, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,6 +30,9 @@ DESTINATION_TYPES = set(
     "email data_map nexla_monitor pinecone".split()
 )
 DESTINATION_FORMATS = {"json", "csv", "parquet", "avro", "xml", "delimited", "fixed_width"}
+# Every key the SDK's OrgTier model requires (it reads the org's tier under ``account_tier``).
+ACCOUNT_TIER = {"id": 1, "name": "SANDBOX", "display_name": "Sandbox", "record_count_limit": 0,
+                "record_count_limit_time": "DAILY", "data_source_count_limit": 0, "trial_period_days": None}
 CODE_KINDS = ("transforms", "attribute_transforms", "code_containers")
 FILE_CONNECTORS = {"s3", "gcs", "azure_blb", "ftp", "dropbox", "box", "gdrive", "sharepoint", "file_upload",
                    "min_io_s3", "webdav", "azure_data_lake"}
@@ -75,6 +78,11 @@ class Renderer:
             return None
         return {"id": org["id"], "name": org["name"], "email_domain": org.get("email_domain"),
                 "client_identifier": org.get("client_identifier")}
+
+    def full_user(self, user_id: int | None) -> dict | None:
+        """A user as ``GET /users/{id}`` shows it (the org model types its ``owner`` as a full User)."""
+        user = self.store.get("users", user_id) if user_id else None
+        return self.render("users", user) if user else None
 
     def roles(self, kind: str, record: dict) -> list[str]:
         return accessors.effective_roles(self.store, self.user["id"], kind, record)
@@ -275,30 +283,42 @@ class Renderer:
             shaped["account_summary"] = self.account_summary(owner_id=record["id"])
         return shaped
 
-    def account_summary(self, *, owner_id: int | None = None, org_id: int | None = None) -> dict:
-        where = {"owner_id": owner_id} if owner_id is not None else {"org_id": org_id}
+    def resource_counts(self, where: dict) -> dict[str, dict[str, int] | dict[str, dict[str, int]]]:
+        """``{total, active, paused}`` per resource family (nexsets split into derived and detected)."""
 
-        def counts(records: list[dict]) -> dict:
+        def counts(records: list[dict]) -> dict[str, int]:
             return {"total": len(records), "active": sum(r.get("status") == "ACTIVE" for r in records),
                     "paused": sum(r.get("status") == "PAUSED" for r in records)}
 
         data_sets = self.store.list("data_sets", where)
         return {
-            "data_sources": {"counts": counts(self.store.list("data_sources", where))},
+            "data_sources": counts(self.store.list("data_sources", where)),
             "data_sets": {"derived": counts([d for d in data_sets if d.get("parent_data_set_id")]),
                           "detected": counts([d for d in data_sets if not d.get("parent_data_set_id")])},
-            "data_sinks": {"counts": counts(self.store.list("data_sinks", where))},
-            "data_maps": {"counts": {"total": 0, "active": 0, "paused": 0}},
+            "data_sinks": counts(self.store.list("data_sinks", where)),
         }
+
+    def account_summary(self, *, owner_id: int) -> dict:
+        """A user's ``account_summary`` (SDK ``UserAccountSummary``: every family a dict of count dicts)."""
+        counts = self.resource_counts({"owner_id": owner_id})
+        return {"data_sources": {"counts": counts["data_sources"]}, "data_sets": counts["data_sets"],
+                "data_sinks": {"counts": counts["data_sinks"]},
+                "data_maps": {"counts": {"total": 0, "active": 0, "paused": 0}}}
+
+    def org_account_summary(self, org_id: int) -> dict:
+        """An org's account summary (SDK ``AccountSummary``: sources and sinks are flat count dicts)."""
+        return {"org_id": org_id, **self.resource_counts({"org_id": org_id})}
 
     def _orgs(self, record: dict, base: dict, **_: Any) -> dict:
         is_admin = any(m["id"] == self.user["id"] and m.get("is_admin") for m in record.get("members", []))
         is_member = any(m["id"] == self.user["id"] for m in record.get("members", []))
         return {"id": record["id"], "name": record["name"], "email_domain": record.get("email_domain"),
                 "client_identifier": record.get("client_identifier"), "status": record.get("status", "ACTIVE"),
-                "access_roles": ["admin"] if is_admin else (["member"] if is_member else []),
-                "owner": self.owner(record.get("owner_id")), "self_signup": False, "features_enabled": [],
-                "account_tier": {"name": "SANDBOX"}, "members_count": len(record.get("members", [])),
+                "access_roles": ["admin"] if is_admin else (["collaborator"] if is_member else []),
+                "owner": self.full_user(record.get("owner_id")), "self_signup": False, "features_enabled": [],
+                "account_tier": ACCOUNT_TIER, "account_tier_name": ACCOUNT_TIER["name"],
+                "account_tier_display_name": ACCOUNT_TIER["display_name"],
+                "members_count": len(record.get("members", [])),
                 "created_at": record["created_at"], "updated_at": record["updated_at"]}
 
     def org_member(self, member: dict) -> dict | None:

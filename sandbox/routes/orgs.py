@@ -87,7 +87,7 @@ def account_summary(ctx: Ctx) -> dict:
     """Resource counts of an org (the caller's current org without an id)."""
     org_id = int(ctx.params.get("id", ctx.user["org_id"]))
     member_org(ctx, org_id)
-    return {"org_id": org_id, **ctx.renderer.account_summary(org_id=org_id)}
+    return ctx.renderer.org_account_summary(org_id)
 
 
 def org_audit_log(ctx: Ctx) -> list[dict]:

@@ -22,9 +22,9 @@ from .catalog import ALL_TOOLS
 from .documents import register_documents, register_spec_schema
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
-from .registry import ToolSpec
 from .runtime import AppState
 from .selection import select_tools
+from .tool_server import NexlaServer, tool_from_spec
 
 logger = logging.getLogger("nexla_mcp")
 
@@ -52,7 +52,7 @@ def effective_settings(options: ServerOptions, settings: Settings | None = None)
     return settings
 
 
-def build_server(options: ServerOptions | None = None, settings: Settings | None = None) -> MCPServer[AppState]:
+def build_server(options: ServerOptions | None = None, settings: Settings | None = None) -> NexlaServer:
     """A ready-to-run server; raises ``SelectionError`` or ``ConfigError`` on bad configuration."""
     options = options or ServerOptions()
     settings = effective_settings(options, settings)
@@ -69,16 +69,15 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
         async with AsyncNexlaClient(settings) as client:
             yield AppState(client=client)
 
-    server: MCPServer[AppState] = MCPServer(
+    server = NexlaServer(
         SERVER_NAME,
+        tools=[tool_from_spec(spec) for spec in specs],
         title="Nexla data flows operator",
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",
     )
-    for spec in specs:
-        _add_tool(server, spec)
     register_documents(server)
     register_spec_schema(server)
     register_prompts(server)
@@ -87,6 +86,3 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
     )
     return server
 
-
-def _add_tool(server: MCPServer[AppState], spec: ToolSpec) -> None:
-    server.add_tool(spec.fn, name=spec.name.value, title=spec.title, annotations=spec.annotations)

@@ -80,12 +80,16 @@ def success_result(result: BaseModel, *, paging_hint: str | None = None) -> Call
     return CallToolResult(content=[TextContent(type="text", text=to_json(payload))], structured_content=payload)
 
 
-def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
-    payload = error_payload(exc, tool.value)
-    logger.info("tool %s returned error %s", tool.value, payload["error"])
+def error_call_result(tool: str, payload: dict[str, Any]) -> CallToolResult:
+    """An ``isError`` result carrying ``payload`` (see :mod:`nexla_mcp.errors`) as structured content and text."""
+    logger.info("tool %s returned error %s", tool, payload["error"])
     return CallToolResult(
         content=[TextContent(type="text", text=to_json(payload))], structured_content=payload, is_error=True
     )
+
+
+def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
+    return error_call_result(tool.value, error_payload(exc, tool.value))
 
 
 async def invoke(ctx: Context, tool: ToolName, call: Call, *, paging_hint: str | None = None) -> CallToolResult:

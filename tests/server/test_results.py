@@ -21,7 +21,8 @@ async def test_bad_input_and_missing_resources_are_error_results_with_hints(sand
         spec = await call.error("plan_deployment", {"spec": {"name": "x", "source": {"type": "s3"}}})
         assert spec["error"] == "invalid_input" and spec["issues"]
         typed = await client.call_tool("get_resource", {"kind": "data_sources", "id": "abc"})
-        assert typed.is_error and "id" in typed.content[0].text
+        assert typed.is_error and typed.structured_content["error"] == "invalid_arguments"
+        assert typed.structured_content["arguments"] == ["id"]
     for payload in (unknown, missing, spec):
         text = json.dumps(payload)
         assert sandbox.service_key not in text and "Traceback" not in text

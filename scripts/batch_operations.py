@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def action(args: argparse.Namespace, client: Any, progress: ProgressCallback) -> BatchResult:
+    if not (args.ids or args.name_contains or args.status or args.tag or args.all):
+        raise ValueError("select what to act on: --ids, --name-contains, --status or --tag (or --all for every one)")
     request = BatchRequest(
         operation=args.operation,
         resource_type=args.resource_type,
@@ -118,8 +120,7 @@ def render(result: BatchResult) -> str:
             "name": i.name,
             "status": i.status,
             "outcome": i.outcome,
-            "detail": i.detail
-            or (f"{i.error.type} {i.error.status or ''}: {i.error.message}" if i.error else ""),
+            "detail": ": ".join(part for part in (i.detail, _error_text(i.error)) if part),
         }
         for i in result.items
     ]
@@ -139,7 +140,18 @@ def render(result: BatchResult) -> str:
     table = (
         render_table(rows, ("id", "name", "status", "outcome", "detail")) if rows else "(nothing selected)"
     )
-    return f"{head}\n{table}"
+    # Table cells are cut to stay readable; a failure's whole message and hint follow in full.
+    failures = [
+        f"{i.id}: {_error_text(i.error)}" + (f"\n  hint: {i.error.hint}" if i.error.hint else "")
+        for i in result.items if i.error
+    ]
+    return "\n".join([head, table] + (["", "failures:"] + failures if failures else []))
+
+
+def _error_text(error: Any) -> str:
+    if error is None:
+        return ""
+    return f"{error.type}{f' {error.status}' if error.status else ''}: {error.message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from nexla_ops.cli import Script, render_table, script_parser
@@ -47,7 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def action(args: argparse.Namespace, client: Any, progress: ProgressCallback) -> Any:
-    spec = load_spec(args.spec)
+    # load_spec parses a string that names no file as spec text, which would report a mistyped
+    # path as "the spec must be a mapping"; on the command line --spec is always a file.
+    if not Path(args.spec).is_file():
+        raise FileNotFoundError(2, "No such file", args.spec)
+    spec = load_spec(Path(args.spec))
     if args.command == "validate":
         return await validate_deployment(client, spec)
     if args.command == "plan":
@@ -71,8 +76,14 @@ def render(result: Any) -> str:
     if isinstance(result, ValidationReport):
         lines = [f"deployment {result.name!r}: {'valid' if result.ok else 'INVALID'}"]
         lines += [f"  {i.path}: {i.message}" for i in result.issues]
-        lines += [f"  credential {c.path} ({c.id}): {c.status} {c.message}".rstrip() for c in result.credentials]
-        lines += [f"  transform {t.path}: {'ok' if t.valid else 'invalid'} {t.message}".rstrip() for t in result.transforms]
+        lines += [
+            f"  {c.path}{f' {c.id}' if c.id is not None else ''}: {c.status}{f' ({c.message})' if c.message else ''}"
+            for c in result.credentials
+        ]
+        lines += [
+            f"  {t.path} transform: {'ok' if t.valid else 'invalid'}{f' ({t.message})' if t.message else ''}"
+            for t in result.transforms
+        ]
         return "\n".join(lines)
     if isinstance(result, DeployPlan):
         return f"plan for {result.name!r} (tag {result.tag}):\n" + _plan_table(result)

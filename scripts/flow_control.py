@@ -72,7 +72,12 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
 
 
 def _flow_text(flow: FlowSummary) -> str:
-    head = f"flow {flow.flow_id} {flow.name or ''} status={flow.status} project={flow.project_id}".replace("  ", " ")
+    head = " ".join(
+        part for part in (
+            f"flow {flow.flow_id}", repr(flow.name) if flow.name else "", f"status={flow.status}",
+            f"project={flow.project_id}" if flow.project_id is not None else "",
+        ) if part
+    )
     rows = [n.model_dump(mode="json") for n in flow.nodes]
     return head + "\n" + render_table(rows, ("node_id", "kind", "id", "name", "status", "parent_node_id"))
 

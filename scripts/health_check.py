@@ -101,7 +101,13 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
 
 def render(report: HealthReport) -> str:
     counts = ", ".join(f"{report.counts.get(v, 0)} {v}" for v in ("critical", "warning", "healthy"))
-    lines = [f"overall: {report.overall.upper()} ({counts}; {report.flows_checked} flows checked)"]
+    checked = f"{report.flows_checked} flow{'' if report.flows_checked == 1 else 's'} checked"
+    lines = [f"overall: {report.overall.upper()} ({counts}; {checked})"]
+    if report.flows_checked == 0 and not report.missing:
+        lines.append(
+            "no flows to check: none exist or are shared with you (python scripts/list_resources.py flows); "
+            "deploy one with python scripts/deploy_flow.py apply --spec FILE"
+        )
     rows = [
         {
             "verdict": flow.verdict,
@@ -120,7 +126,10 @@ def render(report: HealthReport) -> str:
     if report.truncated:
         lines.append(f"(only {len(report.flows)} of {report.flows_checked} flows listed; use --json for the counts)")
     if report.missing:
-        lines.append("not found: " + ", ".join(report.missing))
+        lines.append(
+            "not found: " + ", ".join(report.missing)
+            + " (check the ids with python scripts/list_resources.py flows; a flow id is its root node id)"
+        )
     bad = [c for c in report.credentials if not c.ok]
     if report.credentials:
         lines.append(f"credentials: {len(report.credentials) - len(bad)} of {len(report.credentials)} passed their probe")

@@ -51,6 +51,21 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
     return await list_resources(client, query)
 
 
+_NODE_LABELS = {"data_sources": "sources", "data_sets": "nexsets", "data_sinks": "destinations"}
+
+
+def _readable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Summary cells a person can scan: the owner's email, node counts as words, not JSON."""
+    out = dict(row)
+    owner = out.get("owner")
+    if isinstance(owner, dict):
+        out["owner"] = owner.get("email") or owner.get("full_name") or owner.get("id")
+    counts = out.get("node_counts")
+    if isinstance(counts, dict):
+        out["node_counts"] = ", ".join(f"{n} {_NODE_LABELS.get(k, k)}" for k, n in counts.items())
+    return out
+
+
 def render(result: Any) -> str:
     if isinstance(result, ResourceDetail):
         import json
@@ -61,7 +76,7 @@ def render(result: Any) -> str:
         columns = list(result.items[0].keys())
         if "node_counts" in columns:
             columns = ["id", "name", "status", "data_source_id", "project_id", "node_counts"]
-        text = render_table(result.items, columns)
+        text = render_table([_readable_row(row) for row in result.items], columns)
     else:
         text = f"no {result.kind.value} matched"
     if result.has_more:

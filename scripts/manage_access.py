@@ -119,11 +119,14 @@ async def action(
             "name at least one accessor: --user-id, --email, --team-id, --team-name, --org-id, "
             "--email-domain or --client-identifier"
         )
+    roles = [r.lower() for r in _strings(args.role)]
+    if args.action in ("grant", "replace") and not roles:
+        raise ValueError(f"--role: {args.action} needs at least one role (owner, admin, operator or collaborator)")
     change = AccessChange(
         resource_type=args.resource_type,
         resource_ids=ids,
         accessors=refs,
-        roles=[r.lower() for r in _strings(args.role)],
+        roles=roles,
         dry_run=args.dry_run,
     )
     operation = {"grant": grant_access, "revoke": revoke_access, "replace": replace_access}[args.action]

@@ -16,6 +16,7 @@ from typing import Any
 from nexla_ops.cli import Script, render_table, script_parser
 from nexla_ops.operations.credentials import RotationRequest, RotationResult, rotate_credential
 from nexla_ops.operations.progress import ProgressCallback
+from nexla_ops.redaction import is_secret_key
 
 EXAMPLES = (
     "export NEW_SECRET=...   # from your secret manager",
@@ -66,10 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def action(args: argparse.Namespace, client: Any, progress: ProgressCallback) -> RotationResult:
+    from_env = _pairs(args.fields_from_env, "--fields-from-env")
+    plain = _pairs(args.field, "--field")
+    if not from_env and not plain:
+        raise ValueError("--fields-from-env: give the new credential's fields, e.g. --fields-from-env secret_access_key=NEW_SECRET")
+    # A secret typed on the command line lands in shell history and process listings.
+    secret = sorted(field for field in plain if is_secret_key(field))
+    if secret:
+        raise ValueError(
+            f"--field {secret[0]}: looks secret; export it and pass --fields-from-env {secret[0]}=ENV_VAR instead"
+        )
     request = RotationRequest(
         credential_id=args.credential_id,
-        fields_from_env=_pairs(args.fields_from_env, "--fields-from-env"),
-        fields=_pairs(args.field, "--field"),
+        fields_from_env=from_env,
+        fields=plain,
         name=args.name,
         keep_old=args.keep_old,
         dry_run=args.dry_run,

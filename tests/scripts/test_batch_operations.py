@@ -109,7 +109,7 @@ def test_a_failed_item_exits_1(sandbox, sandbox_env, source_ids):
     ("args", "message"),
     [
         (["--operation", "update", "--resource-type", "source", "--ids", "1", "--set", "novalue"], "--set"),
-        (["--operation", "pause", "--resource-type", "source"], "select items"),
+        (["--operation", "pause", "--resource-type", "source"], "--ids, --name-contains, --status or --tag (or --all"),
         (["--operation", "pause", "--resource-type", "source", "--ids", "x1"], "--ids"),
     ],
 )
@@ -180,3 +180,15 @@ def test_killed_batch_resumes_without_repeating_items(sandbox, sandbox_env, sour
             events = [e["event"] for e in client.get(f"/data_sources/{source_id}/audit_log")]
             assert events.count("pause") == 1, (source_id, events)
     assert len(checkpoint.read_text().splitlines()) == 1 + len(source_ids)
+
+
+def test_a_missing_id_says_why_in_the_readable_output(sandbox_env, source_ids):
+    done = run_script(
+        "batch_operations",
+        ["--operation", "pause", "--resource-type", "source", "--ids", f"{source_ids[0]},987654"],
+        sandbox_env,
+    )
+    assert done.returncode == 1
+    assert "could not read it: not_found 404" in done.stdout
+    failures = done.stdout.split("failures:", 1)[1]
+    assert "987654: not_found 404: Source 987654 not found" in failures and "hint: Check the id" in failures

@@ -57,6 +57,27 @@ def test_invalid_spec_and_failed_validation_exit_codes(sandbox, sandbox_env, tmp
     assert json.loads(checked.stdout)["result"]["issues"][0]["path"] == "credential.fields.secret_access_key"
 
 
+def test_missing_spec_file_and_typo_in_a_field_name(sandbox_env, tmp_path):
+    missing = run("validate", "--spec", str(tmp_path / "nope.yaml"), "--json", env=sandbox_env)
+    assert missing.returncode == 2
+    error = json.loads(missing.stdout)["error"]
+    assert error["type"] == "FileNotFound" and error["message"] == f"file not found: {tmp_path / 'nope.yaml'}"
+    spec = tmp_path / "typo.yaml"
+    assert "activate:" in spec_yaml()
+    spec.write_text(spec_yaml().replace("activate:", "activte:"))
+    typo = run("validate", "--spec", str(spec), env=sandbox_env)
+    assert typo.returncode == 2 and "activte: unknown field 'activte'; did you mean 'activate'?" in typo.stderr
+
+
+def test_validate_readable_lines_name_the_spec_path(sandbox_env, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_yaml())
+    checked = run("validate", "--spec", str(spec), env={**sandbox_env, SECRET_ENV: "demo-secret-value"})
+    assert checked.returncode == 0, checked.stdout
+    assert "  credential: pending (created and probed by apply)" in checked.stdout
+    assert "(None)" not in checked.stdout and "credential credential" not in checked.stdout
+
+
 def test_the_guide_example_applies_and_writes_parquet(sandbox, sandbox_env):
     write_demo_data(sandbox.data_dir)
     env = {**sandbox_env, "DEMO_S3_SECRET": "demo-secret-value"}

@@ -47,3 +47,19 @@ def test_show_pause_delete(sandbox, sandbox_env, monkeypatch):
     deleted = run("delete", "--kind", "flows", "--id", str(deployed.flow_id), "--yes", "--confirm-name", name, env=sandbox_env)
     assert deleted.returncode == 0, deleted.stderr
     assert run("show", "--kind", "sources", "--id", str(deployed.source_id), env=sandbox_env).returncode == 4
+
+
+def test_delete_refusals_say_which_flags_to_pass(sandbox, sandbox_env, monkeypatch):
+    deployed = _deploy(sandbox, monkeypatch)
+    target = ("--kind", "flows", "--id", str(deployed.flow_id))
+    shown = run("show", *target, env=sandbox_env)
+    name = json.loads(run("show", *target, "--json", env=sandbox_env).stdout)["result"]["name"]
+    assert shown.stdout.startswith(f"flow {deployed.flow_id} {name!r} status=ACTIVE\n") and "None" not in shown.stdout
+    unconfirmed = run("delete", *target, env=sandbox_env)
+    assert unconfirmed.returncode == 2 and f"--yes --confirm-name {name!r}" in unconfirmed.stderr
+    unnamed = run("delete", *target, "--yes", env=sandbox_env)
+    assert unnamed.returncode == 2 and "no confirm_name was given" in unnamed.stderr
+    assert f"--confirm-name {name!r}" in unnamed.stderr
+    active = run("delete", *target, "--yes", "--confirm-name", name, env=sandbox_env)
+    assert active.returncode == 2 and "is active" in active.stderr and "--pause-first" in active.stderr
+    assert run("show", *target, env=sandbox_env).returncode == 0

@@ -70,3 +70,16 @@ def test_undeliverable_alert_exits_1_when_flows_pass(sandbox_env, flow):
         done = run(sandbox_env, *LENIENT, "--alert-on", "always", "--alert-webhook", receiver.url)
     assert done.returncode == 1 and "alert: NOT delivered" in done.stdout
     assert "secret-hook-token" not in done.stdout + done.stderr
+
+
+def test_nothing_deployed_says_so(sandbox_env):
+    done = run(sandbox_env)
+    assert done.returncode == 0, done.stderr
+    assert "0 flows checked" in done.stdout and "no flows to check" in done.stdout
+    assert "verdict: healthy (0 critical, 0 warning, 0 healthy)" in done.stderr and "{" not in done.stderr
+
+
+def test_unknown_flow_id_points_to_the_listing(sandbox_env, flow):
+    done = run(sandbox_env, "--flow-id", "987654")
+    assert "not found: flows:987654" in done.stdout and "list_resources.py flows" in done.stdout
+    assert "no flows to check" not in done.stdout

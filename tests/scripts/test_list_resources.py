@@ -41,3 +41,15 @@ def test_failures(sandbox, sandbox_env):
     assert run("widgets", env=sandbox_env).returncode == 2
     missing = run("sources", "--id", "999999", "--json", env=sandbox_env)
     assert missing.returncode == 4 and json.loads(missing.stdout)["error"]["status"] == 404
+
+
+def test_wrong_kind_is_one_clear_line_and_owner_is_an_email(sandbox, sandbox_env):
+    _create_sources(sandbox, 1)
+    wrong = run("widgets", env=sandbox_env)
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.startswith("error: kind: unknown resource type 'widgets'; use one of: data_credentials")
+    assert "pydantic" not in wrong.stderr and "validation error for" not in wrong.stderr
+    document = json.loads(run("widgets", "--json", env=sandbox_env).stdout)
+    assert document["error"]["issues"] == [{"field": "kind", "message": document["error"]["issues"][0]["message"]}]
+    table = run("sources", env=sandbox_env)
+    assert table.returncode == 0 and "admin@sandbox.local" in table.stdout and '{"id"' not in table.stdout

@@ -179,6 +179,7 @@ def test_operator_key_gets_exit_3(sandbox, sandbox_env, credential_id):
             "accessor",
         ),
         (["list", "--resource-type", "credential", "--resource-id", "{id},{id2}"], 2, "exactly one"),
+        (["grant", "--resource-type", "credential", "--resource-id", "{id}", "--user-id", "2"], 2, "--role: grant needs"),
         (["list", "--resource-type", "credential", "--resource-id", "987654"], 4, "not found"),
         (["list", "--resource-type", "widgets", "--resource-id", "1"], 2, "unknown resource type"),
     ],

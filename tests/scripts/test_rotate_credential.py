@@ -113,6 +113,8 @@ def test_dry_run_readable(sandbox_env, flow):
     [
         (["--fields-from-env", "secret_access_key=UNSET_VAR_FOR_TEST"], 2, "unset_var_for_test"),
         (["--fields-from-env", "secret_access_key"], 2, "field=value"),
+        ([], 2, "--fields-from-env: give the new credential's fields"),
+        (["--field", "secret_access_key=typed-on-the-command-line"], 2, "--fields-from-env secret_access_key=env_var"),
         (["--credential-id", "987654", "--fields-from-env", "secret_access_key=NEW_SECRET"], 4, "not found"),
     ],
 )
@@ -122,3 +124,12 @@ def test_failures_exit_codes(sandbox_env, flow, args, code, message):
     done = run_script("rotate_credential", argv, sandbox_env, NEW_SECRET=NEW_SECRET)
     assert done.returncode == code, (done.stdout, done.stderr)
     assert message in done.stderr.lower()
+
+
+def test_a_secret_given_with_field_is_refused_and_not_echoed(sandbox_env, flow):
+    credential_id, _ = flow
+    argv = ["--credential-id", str(credential_id), "--field", "secret_access_key=typed-on-the-command-line", "--json"]
+    done = run_script("rotate_credential", argv, sandbox_env)
+    assert done.returncode == 2
+    assert "typed-on-the-command-line" not in done.stdout + done.stderr
+    assert json.loads(done.stdout)["error"]["message"].startswith("--field secret_access_key: looks secret")

@@ -211,18 +211,22 @@ async def delete(client: Any, request: DeleteRequest) -> DeleteResult:
         name, scope = record.get("name"), [(request.kind, request.id, record.get("name"), record.get("status"))]
     what = f"flow {flow.flow_id}" if request.whole_flow else f"{request.kind.label} {request.id}"
     if not request.confirm:
-        raise OperationRefused(f"deleting {what} ({name!r}) needs confirmation.", hint="Pass confirm=True (--yes) and confirm_name equal to its name.")
-    if request.confirm_name != name:
         raise OperationRefused(
-            f"confirm_name {request.confirm_name!r} does not match the name of {what} ({name!r}).",
-            hint="Pass confirm_name exactly equal to the name shown, to make sure you delete the right thing.",
+            f"deleting {what} ({name!r}) needs confirmation.",
+            hint=f"Pass confirm=True and confirm_name={name!r} (script: --yes --confirm-name {name!r}).",
+        )
+    if request.confirm_name != name:
+        given = "no confirm_name was given" if request.confirm_name is None else f"confirm_name {request.confirm_name!r} does not match"
+        raise OperationRefused(
+            f"{given}: deleting {what} needs its exact name ({name!r}).",
+            hint=f"Pass confirm_name={name!r} (script: --confirm-name {name!r}), to make sure you delete the right thing.",
         )
     active = [(kind, id) for kind, id, _, status in scope if (status or "").upper() in ACTIVE_STATES]
     paused = False
     if active:
         if not request.pause_first:
             listed = ", ".join(f"{kind.label} {id}" for kind, id in active)
-            raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first, or pass pause_first=True (--pause-first).")
+            raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first (flow_control.py pause), or pass pause_first=True (script: --pause-first) to pause and delete in one step.")
         if request.whole_flow:
             await client.put(f"/flows/{flow.flow_id}/pause", params={"all": 1})
         else:

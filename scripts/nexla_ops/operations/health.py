@@ -504,7 +504,8 @@ async def check_health(
         credentials=sorted(credentials.values(), key=lambda c: c.id),
         thresholds=request.thresholds,
     )
-    await progress(ProgressEvent(step="verdict", message=f"{overall}: {counts}"))
+    tally = ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in ("critical", "warning", "healthy"))
+    await progress(ProgressEvent(step="verdict", message=f"{overall} ({tally})"))
     if request.alert_webhook is not None and should_alert(request.alert_on, overall):
         url = request.alert_webhook.get_secret_value()
         report.alert = await send_alert(url, alert_payload(report))

@@ -18,6 +18,7 @@ Secrets never live in the file: a credential field may be ``{from_env: VAR}``, r
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Mapping
@@ -196,12 +197,34 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _spec_field_names(schema: Any) -> set[str]:
+    """Every property name anywhere in the spec's JSON Schema."""
+    names: set[str] = set()
+    if isinstance(schema, Mapping):
+        names.update(str(key) for key in (schema.get("properties") or {}))
+        for value in schema.values():
+            names |= _spec_field_names(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            names |= _spec_field_names(value)
+    return names
+
+
+def _unknown_field_message(field: str) -> str:
+    """A typo'd field's message, with the closest real field name when one is near."""
+    close = difflib.get_close_matches(field, sorted(_spec_field_names(spec_json_schema())), n=1, cutoff=0.75)
+    suggestion = f"; did you mean {close[0]!r}?" if close else "; see --print-schema for the fields"
+    return f"unknown field {field!r}{suggestion}"
+
+
 def issues_from_pydantic(error: PydanticValidationError) -> list[SpecIssue]:
     """Flatten pydantic errors into SpecIssues (one per path, union noise removed)."""
     issues: dict[str, SpecIssue] = {}
     for item in error.errors():
         path = format_loc(tuple(item["loc"]))
         message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden" and item["loc"]:
+            message = _unknown_field_message(str(item["loc"][-1]))
         if ": " in message and message.split(": ", 1)[0].replace("[", "").replace("]", "").replace(".", "").replace("_", "").isalnum():
             head, rest = message.split(": ", 1)
             if head.startswith(("nexsets[", "destinations[")):

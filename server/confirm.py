@@ -3,8 +3,12 @@
 When the client declares form elicitation, the server asks the human directly (an ``Elicit``
 resolver that runs before the tool body; the answer arrives as the tool's ``approval``
 parameter, which is not part of the input schema). A decline or cancel refuses the call.
-When the client cannot ask, the caller must pass ``confirm: true`` (and, for deletes, the exact
-``confirm_name``), which the operation checks; otherwise the call is refused with what to send.
+This works on both protocol generations the SDK speaks: on 2026-07-28 sessions the question
+is an ``input_required`` round of the same tool call; on 2025-11-25 and earlier (e.g. clients
+connecting with ``mode="legacy"``) it is a server-initiated ``elicitation/create`` request. Both
+are tested over stdio. When the client cannot ask, the caller must pass ``confirm: true`` (and,
+for deletes, the exact ``confirm_name``), which the operation checks; otherwise the call is
+refused with what to send.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ Monitor and troubleshoot
 
 Safety
 - Destructive tools (delete_resource, revoke_access, destroy_deployment, run_batch with delete) ask
-  the user when the client supports it; otherwise they need confirm=true after the user agreed,
+  the user through the client when it supports form elicitation (any transport or protocol version);
+  otherwise they need confirm=true after the user agreed,
   and deletes need confirm_name equal to the resource's exact name. Never set confirm on your own.
 - In read-only mode only reading tools exist and every change is refused.
 - Errors come back with `error`, `hint`, `retryable` and `retry_after_s`: follow the hint; retry only

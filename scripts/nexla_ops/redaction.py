@@ -126,10 +126,11 @@ def redact(obj: Any, extra_secrets: Iterable[str | None] = ()) -> Any:
 def _conceals(value: Any) -> bool:
     """Whether a value under a secret-looking key must be hidden.
 
-    Booleans are flags (``probe_credentials: true``), and a list of records is a listing (a health
+    Numbers and booleans are counts and flags (``data_credentials: 3``, ``probe_credentials: true``),
+    and a list of records is a listing (a health
     report's ``credentials``, a source's ``api_keys``) whose fields are checked one by one instead.
     """
-    if value in (None, "", [], {}) or isinstance(value, bool):
+    if value in (None, "", [], {}) or isinstance(value, bool | int | float):
         return False
     return not (isinstance(value, list) and all(isinstance(item, Mapping) for item in value))
 

@@ -87,3 +87,9 @@ def test_secrets_in_request_bodies_are_registered():
 
     register_secrets_in({"name": "visible-name-1", "credentials": {"user": "db-user-777", "password": "db-pass-888"}})
     assert scrub_text("db-user-777 db-pass-888 visible-name-1") == f"{REDACTED} {REDACTED} visible-name-1"
+
+
+def test_counts_under_secret_looking_keys_stay_readable():
+    assert redact({"counts": {"data_credentials": 3, "data_sources": 2}}) == {
+        "counts": {"data_credentials": 3, "data_sources": 2}
+    }

@@ -164,3 +164,14 @@ def test_request_validation_names_the_field():
         BatchRequest(operation="update", resource_type="source", ids=[1])
     with pytest.raises(ValidationError, match="only the update operation"):
         BatchRequest(operation="pause", resource_type="source", ids=[1], set={"name": "x"})
+
+
+async def test_a_failed_delete_reactivates_what_it_paused(sandbox, admin):
+    ids = await make_sources(admin, 2, prefix="keep")
+    for source_id in ids:
+        await admin.put(f"/data_sources/{source_id}/activate")
+    inject_fault(sandbox, "DELETE", rf"^/data_sources/{ids[1]}$", 500)
+    result = await run_batch(admin, batch(operation="delete", ids=ids, preview=False, confirm=True))
+    outcomes = {item.id: item.outcome for item in result.items}
+    assert outcomes == {ids[0]: "succeeded", ids[1]: "failed"}
+    assert (await admin.get(f"/data_sources/{ids[1]}"))["status"] == "ACTIVE"

@@ -104,6 +104,7 @@ async def test_selection_by_flow_and_resource_and_missing_ids(sandbox, api):
     assert [f.flow_id for f in by_flow.flows] == [second.flow_id]
     assert [f.flow_id for f in by_sink.flows] == [first.flow_id]
     assert missing.missing == ["flows:999999"] and missing.overall == "warning"
+    assert missing.exit_code == 4 and by_flow.exit_code == 0
     assert len(by_flow.credentials) == 1
 
 

@@ -173,7 +173,7 @@ def test_records_to_table_unifies_ragged_and_mixed_records():
         ({"operations": [{"operation": "filter", "condition": "a = 1"}, {"operation": "filter"}]},
          "operations[1] (filter): missing required key 'condition'", 1, "condition"),
         ({"operations": [{"operation": "filter", "conditon": "a"}]},
-         "operations[0] (filter): missing required key 'condition'", 0, "condition"),
+         "operations[0] (filter): unknown key 'conditon'; did you mean 'condition'? (allowed: condition)", 0, "conditon"),
         ({"operations": [{"operation": "filter", "condition": "a", "x": 1}]},
          "operations[0] (filter): unknown key 'x' (allowed: condition)", 0, "x"),
         ({"operations": [{"operation": "drop", "fields": ["a"]}, {"operation": "select", "fields": ["a"]},

@@ -343,13 +343,20 @@ async def _act(
         await client.put(f"{path}/{action}")
         return "succeeded", f"{action}d"
     if action == "delete":
+        paused = False
         try:
             if str(row.get("status") or "").upper() == "ACTIVE":
                 await client.put(f"{path}/pause")
+                paused = True
             await client.delete(path)
         except NotFoundError:
             return "skipped", "already deleted"
-        return "succeeded", "paused and deleted" if reason.startswith("pause") else "deleted"
+        except Exception:
+            # Nothing half-done: a resource paused only so it could be deleted runs again.
+            if paused:
+                await client.put(f"{path}/activate")
+            raise
+        return "succeeded", "paused and deleted" if paused else "deleted"
     updated = await client.put(path, json=_update_body(row, request.set))
     if isinstance(updated, Mapping):
         wrong = [k for k, v in request.set.items() if _get_path(updated, k) != v]

@@ -248,9 +248,13 @@ class HealthReport(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        """5 when the check fails (see :mod:`nexla_ops.operations.health`), 1 when only the alert failed, else 0."""
+        """5 when the check fails (see :mod:`nexla_ops.operations.health`), 4 when a selected flow or
+        resource does not exist (a mistyped id in a cron job must not pass silently), 1 when only
+        the alert failed, else 0."""
         if self.overall == "critical" or (self.fail_on == "warning" and self.overall == "warning"):
             return 5
+        if self.missing:
+            return 4
         if self.alert is not None and self.alert.attempted and not self.alert.delivered:
             return 1
         return 0

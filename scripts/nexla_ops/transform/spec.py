@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any, Union
 
 from .errors import ExpressionSyntaxError, TransformSpecError
@@ -141,13 +142,16 @@ def _operation(index: int, raw: Any) -> Operation:
     def fail(message: str, key: str | None) -> TransformSpecError:
         return TransformSpecError(f"operations[{index}] ({name}): {message}", operation_index=index, field=key)
 
+    # Unknown keys first: a misspelt key ("conditon") is then named, with the likely intended one.
+    extra = sorted(set(raw) - {"operation", "description", *required, *optional})
+    if extra:
+        allowed = (*required, *optional)
+        guess = get_close_matches(extra[0], allowed, n=1)
+        did_you_mean = f"; did you mean {guess[0]!r}?" if guess else ""
+        raise fail(f"unknown key {extra[0]!r}{did_you_mean} (allowed: {', '.join(allowed)})", extra[0])
     for key in required:
         if key not in raw:
             raise fail(f"missing required key '{key}'", key)
-    extra = sorted(set(raw) - {"operation", "description", *required, *optional})
-    if extra:
-        allowed = ", ".join((*required, *optional))
-        raise fail(f"unknown key {extra[0]!r} (allowed: {allowed})", extra[0])
 
     def name_value(key: str, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():

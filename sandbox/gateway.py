@@ -21,6 +21,17 @@ from nexla_sandbox.state.seed import keys
 from nexla_sandbox.state.store import Store
 
 PUBLIC = {"/token", "/token/logout", "/openapi.json"}
+# Ids are SQLite integers (signed 64-bit): a longer number names nothing, and must not reach SQLite.
+MAX_ID = 2**63 - 1
+
+
+def oversized_id(path: str) -> tuple[str, str] | None:
+    """``(collection, id)`` for the first all-digit path segment too large to be an id, else None."""
+    segments = path.strip("/").split("/")
+    for index, segment in enumerate(segments):
+        if segment.isdigit() and int(segment) > MAX_ID:
+            return (segments[index - 1] if index else "", segment)
+    return None
 
 
 class Gateway:
@@ -32,13 +43,18 @@ class Gateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == self.prefix or path.startswith(self.prefix + "/")):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not (path == self.prefix or path.startswith(self.prefix + "/")):
+            if not await self.refused_id(scope, receive, send, path):
+                await self.app(scope, receive, send)
             return
         sub = path[len(self.prefix):] or "/"
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         if sub == "/_sandbox" or sub.startswith("/_sandbox/"):
-            await self.operator(scope, receive, send, headers)
+            if not await self.refused_id(scope, receive, send, sub):
+                await self.operator(scope, receive, send, headers)
             return
         status = {"code": 500}
 
@@ -85,7 +101,19 @@ class Gateway:
                                  "Missing, invalid or expired bearer token: POST /token with 'Authorization: Basic <service key>'")
                 return
             scope.setdefault("state", {})["user"] = user
+        if await self.refused_id(scope, receive, send, sub):
+            return
         await self.app(scope, receive, send)
+
+    async def refused_id(self, scope: Scope, receive: Receive, send: Send, path: str) -> bool:
+        """Answer 404 for a path naming an id beyond the integer range; True when it did."""
+        found = oversized_id(path)
+        if found is None:
+            return False
+        kind, value = found
+        await self.reply(scope, receive, send, 404, f"{kind or 'resource'} {value} not found",
+                         resource_type=kind or None, resource_id=value)
+        return True
 
     def authenticate(self, headers: dict[str, str]) -> dict | None:
         scheme, _, token = headers.get("authorization", "").partition(" ")

@@ -23,6 +23,11 @@ FLOW_KINDS = ("data_sources", "data_sets", "data_sinks")
 _COLUMNS = ("id", "owner_id", "org_id", "created_at", "updated_at")
 
 
+def _storable(id: int) -> bool:
+    """Whether ``id`` fits SQLite's signed 64-bit integer (a larger one, e.g. from a request body, names nothing)."""
+    return -(2**63) <= int(id) < 2**63
+
+
 def now_iso() -> str:
     """The current time as the API renders it (UTC, millisecond precision, ``+00:00`` offset)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -48,6 +53,8 @@ class Store:
 
     def get(self, kind: str, id: int) -> dict | None:
         """The stored record, or None when it does not exist, is deleted or is of another kind."""
+        if not _storable(id):
+            return None
         rows = self.db.execute(
             "SELECT * FROM records WHERE id = ? AND kind = ? AND deleted = 0", (int(id), kind)
         )
@@ -55,6 +62,8 @@ class Store:
 
     def kind_of(self, id: int) -> str | None:
         """The kind of a live record id (ids are unique across kinds)."""
+        if not _storable(id):
+            return None
         rows = self.db.execute("SELECT kind FROM records WHERE id = ? AND deleted = 0", (int(id),))
         return rows[0]["kind"] if rows else None
 

@@ -19,7 +19,9 @@ ITEM_TYPES = {
     "users": "User", "orgs": "Org", "transforms": "CodeContainer", "attribute_transforms": "CodeContainer",
     "code_containers": "CodeContainer", "notifications": "Notification", "async_tasks": "AsyncTask",
 }
-SECRET_NAME = re.compile(r"secret|password|passwd|token|api_?key|private|credential|auth", re.IGNORECASE)
+SECRET_NAME = re.compile(r"secret|password|passwd|token|api[_-]?key|private|credential|auth", re.IGNORECASE)
+# References and kinds (data_credentials_id, credentials_type, token_type) name no secret.
+NOT_SECRET = re.compile(r"(_ids?|_type|_version)$", re.IGNORECASE)
 _SKIP = {"updated_at", "created_at", "flow_node_id"}
 
 
@@ -33,8 +35,25 @@ class RequestInfo:
     url: str | None = None
 
 
+def _secret(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not NOT_SECRET.search(name)
+
+
 def _safe(name: str, value: Any) -> Any:
-    return "[REDACTED]" if SECRET_NAME.search(name) else value
+    """``value`` with every secret-named field, at any depth (e.g. a password in sink_config), redacted."""
+    if _secret(name):
+        return "[REDACTED]"
+    if isinstance(value, dict):
+        return {k: _safe(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_safe("", v) for v in value]
+    return value
+
+
+def _safe_url(url: str | None) -> str:
+    """The request URL with secret-named query values (``api_key=...``) redacted."""
+    return re.sub(r"([?&])([^=&]+)=([^&]*)",
+                  lambda m: f"{m[1]}{m[2]}=[REDACTED]" if _secret(m[2]) else m[0], url or "")
 
 
 def changes(before: dict | None, after: dict | None) -> dict[str, list]:
@@ -62,7 +81,7 @@ def record(store: Store, kind: str, item_id: int, event: str, info: RequestInfo,
         "object_changes": diff,
         "request_ip": info.ip or "127.0.0.1",
         "request_user_agent": info.user_agent or "",
-        "request_url": info.url or "",
+        "request_url": _safe_url(info.url),
         "user": {"id": info.user.get("id"), "email": info.user.get("email")},
         "org_id": subject.get("org_id") or info.user.get("org_id"),
         "owner_id": subject.get("owner_id") or info.user.get("id"),

@@ -96,6 +96,20 @@ def org_audit_log(ctx: Ctx) -> list[dict]:
     return paginate(audit.entries(ctx.store, org_id=org["id"]), ctx.query)
 
 
+def org_resource_audit_log(ctx: Ctx) -> list[dict]:
+    """Audit entries of one resource type in the org, newest first (org admin).
+
+    The type is a collection (``data_sources``) or, as one SDK docstring spells it, its singular.
+    """
+    org = member_org(ctx, ctx.id(), admin=True)
+    name = ctx.params["resource_type"]
+    kind = name if name in audit.ITEM_TYPES else f"{name}s"
+    if kind not in audit.ITEM_TYPES:
+        raise bad_request(f"Unknown resource type '{name}'; use one of {', '.join(sorted(audit.ITEM_TYPES))}",
+                          "resource_type")
+    return paginate(audit.entries(ctx.store, kind=kind, org_id=org["id"]), ctx.query)
+
+
 def routes() -> list[Route]:
     path = "/orgs/{id:int}/members"
     return [route("/orgs", list_orgs, ["GET"]), route("/orgs/account_summary", account_summary, ["GET"]),
@@ -103,4 +117,5 @@ def routes() -> list[Route]:
             route(path, list_members, ["GET"]), route(path, edit_members("add"), ["PUT"]),
             route(path, edit_members("replace"), ["POST"]), route(path, edit_members("remove"), ["DELETE"]),
             route("/orgs/{id:int}/account_summary", account_summary, ["GET"]),
-            route("/orgs/{id:int}/audit_log", org_audit_log, ["GET"])]
+            route("/orgs/{id:int}/audit_log", org_audit_log, ["GET"]),
+            route("/orgs/{id:int}/{resource_type}/audit_log", org_resource_audit_log, ["GET"])]

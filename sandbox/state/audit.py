@@ -94,11 +94,14 @@ def record(store: Store, kind: str, item_id: int, event: str, info: RequestInfo,
 
 def entries(store: Store, kind: str | None = None, item_id: int | None = None,
             org_id: int | None = None, user_id: int | None = None) -> list[dict]:
-    """Entries, newest first, filtered by resource, org or acting user."""
+    """Entries, newest first, filtered by resource (or a whole kind), org or acting user."""
     sql, params = "SELECT id, data FROM audit", []
     if kind is not None and item_id is not None:
         sql += " WHERE kind = ? AND item_id = ?"
         params = [kind, int(item_id)]
+    elif kind is not None:
+        sql += " WHERE kind = ?"
+        params = [kind]
     found = []
     for row in store.db.execute(sql + " ORDER BY id DESC", params):
         entry = {"id": row["id"], **json.loads(row["data"])}

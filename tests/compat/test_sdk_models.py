@@ -252,6 +252,9 @@ def test_orgs(sdk: NexlaClient, sandbox, built: dict) -> None:
     assert isinstance(sdk.organizations.get_current_account_summary(), AccountSummary)
     entries = sdk.organizations.get_audit_log(org.id)
     assert entries and all(isinstance(e, LogEntry) for e in entries)
+    sinks = sdk.organizations.get_resource_audit_log(org.id, ResourceType.DATA_SINKS)
+    assert sinks and {e.item_id for e in sinks} == {built["sink"].id}
+    assert {e["id"] for e in sdk.request("GET", f"/orgs/{org.id}/data_sink/audit_log")} == {e.id for e in sinks}
 
 
 @pytest.mark.parametrize("family", ["credentials", "sources", "nexsets", "destinations", "flows"])

@@ -1,4 +1,4 @@
-"""Audit entries keep references readable and never carry a secret, however deep it sits."""
+"""Audit logs: references stay readable, secrets never appear at any depth, per-type org views."""
 
 from __future__ import annotations
 
@@ -26,3 +26,17 @@ def test_nested_secrets_are_redacted_and_references_kept(sandbox) -> None:
         text = str(entries)
         for secret in ("pw-credential-123", "hdr-key-456", "hdr-key-000", "query-key-789"):
             assert secret not in text
+
+
+def test_org_audit_log_by_resource_type(sandbox) -> None:
+    with sandbox.client() as client:
+        source = ok(client.post("data_sources", json={"name": "s", "source_type": "s3"}))
+        org_id = ok(client.get("users/current"))["org"]["id"]
+        entries = ok(client.get(f"orgs/{org_id}/data_sources/audit_log"))
+        assert [e["item_id"] for e in entries] == [source["id"]]
+        assert ok(client.get(f"orgs/{org_id}/data_source/audit_log")) == entries
+        assert ok(client.get(f"orgs/{org_id}/data_sinks/audit_log")) == []
+        unknown = client.get(f"orgs/{org_id}/widgets/audit_log")
+        assert unknown.status_code == 400 and unknown.json()["field"] == "resource_type"
+    with sandbox.client("operator") as operator:
+        assert operator.get(f"orgs/{org_id}/data_sources/audit_log").status_code == 403

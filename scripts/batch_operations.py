@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--operation", required=True, choices=("activate", "pause", "delete", "update"))
     parser.add_argument(
         "--resource-type",
+        "--kind",
+        dest="resource_type",
         required=True,
         help="source, nexset, sink (activate/pause); also credentials, projects, teams, transforms",
     )

@@ -39,8 +39,13 @@ EXAMPLES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("flow_control.py", __doc__.splitlines()[0], EXAMPLES)
     parser.add_argument("command", choices=("show", "activate", "pause", "copy", "delete"))
-    parser.add_argument("--kind", required=True, help="sources, nexsets, destinations (aliases ok) or flows (a node id)")
-    parser.add_argument("--id", type=int, required=True, help="resource id (or flow node id with --kind flows)")
+    parser.add_argument(
+        "--kind", "--resource-type", dest="kind", required=True,
+        help="sources, nexsets, destinations (aliases ok) or flows (a node id)",
+    )
+    parser.add_argument(
+        "--id", "--resource-id", dest="id", type=int, required=True, help="resource id (or flow node id with --kind flows)"
+    )
     parser.add_argument("--only-this", action="store_true", help="activate/pause/delete this resource only, not the whole flow")
     parser.add_argument("--reuse-credentials", action="store_true", help="copy: the copy uses the same credentials")
     parser.add_argument("--copy-access", action="store_true", help="copy: copy the sharing too")

@@ -63,11 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("action", choices=("list", "grant", "revoke", "replace"))
     parser.add_argument(
         "--resource-type",
+        "--kind",
+        dest="resource_type",
         required=True,
         help="data_sources/source, data_sets/nexset, data_sinks/sink, data_credentials, flows, ...",
     )
     parser.add_argument(
         "--resource-id",
+        "--id",
+        dest="resource_id",
         action="append",
         required=True,
         metavar="ID[,ID...]",

@@ -63,3 +63,21 @@ def test_delete_refusals_say_which_flags_to_pass(sandbox, sandbox_env, monkeypat
     active = run("delete", *target, "--yes", "--confirm-name", name, env=sandbox_env)
     assert active.returncode == 2 and "is active" in active.stderr and "--pause-first" in active.stderr
     assert run("show", *target, env=sandbox_env).returncode == 0
+
+
+def test_option_scripts_share_one_spelling_for_kind_and_id(sandbox, sandbox_env, monkeypatch):
+    """--kind/--id and --resource-type/--resource-id mean the same in every option-style script."""
+    deployed = _deploy(sandbox, monkeypatch)
+    source = str(deployed.source_id)
+    shown = run("show", "--resource-type", "sources", "--resource-id", source, "--json", env=sandbox_env)
+    assert shown.returncode == 0, shown.stderr
+    listed = subprocess.run(
+        [sys.executable, "scripts/manage_access.py", "list", "--kind", "sources", "--id", source, "--json"],
+        capture_output=True, text=True, env=sandbox_env, timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    previewed = subprocess.run(
+        [sys.executable, "scripts/batch_operations.py", "--operation", "pause", "--kind", "sources", "--ids", source],
+        capture_output=True, text=True, env=sandbox_env, timeout=60,
+    )
+    assert previewed.returncode == 0, previewed.stderr

@@ -20,8 +20,24 @@ the caller can read; ``access_role=X`` keeps those where the caller's role is ex
 ``/flows/{id}/accessors`` edits the source's accessors. Refusals are 403 with a message naming
 the role that was needed; a missing resource is 404.
 
-Accessor edits may not leave a resource without an ``owner`` accessor (400, "last owner").
-``DELETE .../accessors`` without a body therefore revokes every accessor *except* owner
+Besides accessors, some kinds grant roles by what they are; these rights also decide who may
+read (``read``) and change (``share``) their ``/accessors``:
+
+| kind            | implicit role                                                          | accessors: read / change |
+|-----------------|------------------------------------------------------------------------|--------------------------|
+| `teams`         | members are collaborators, team admins are admins                       | members / team admins, org admins |
+| `orgs`          | the org's admins are owners; plain members hold no role on the org      | org admins               |
+| `users`         | the user is owner of themself; admins of any org the user belongs to are owners | the user, those org admins |
+| `notifications` | the notification's `owner_id` is owner                                  | its owner, org admins    |
+| `async_tasks`   | the task's `owner_id` (its creator) is owner                           | its owner, org admins    |
+
+Accessors granted on an org, user, notification or task extend only these resource-level rights
+(e.g. who may share it); org membership and admin rights stay with ``/orgs/{id}/members``.
+
+Accessor edits may not leave a resource that has an ``owner`` accessor without one (400, "last
+owner"). Every resource created through the API gets one; orgs, seeded users and seeded
+notifications have none (their owners are implicit), so the rule does not bind until one is
+granted. ``DELETE .../accessors`` without a body therefore revokes every accessor *except* owner
 accessors: it un-shares the resource and keeps it owned.
 """
 

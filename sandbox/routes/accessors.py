@@ -3,8 +3,9 @@
 GET lists; PUT merges roles into existing accessors; POST replaces them all; DELETE removes the
 named accessors (only the listed roles when ``access_roles`` is non-empty) or, without a body,
 every accessor that is not an owner. Bodies are ``{"accessors": [...]}`` or a bare array. No
-change may leave the resource without an owner accessor (400, "last owner"). A flow's accessors
-are its root source's.
+change may leave a resource that has an owner accessor without one (400, "last owner"); orgs,
+seeded users and seeded notifications start without accessors, their owners being implicit (see
+``nexla_sandbox.access``). A flow's accessors are its root source's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from nexla_sandbox.state import accessors
 from nexla_sandbox.state.accessors import AccessorError
 
 SHAREABLE = ("data_sources", "data_sets", "data_sinks", "data_credentials", "flows", "projects", "teams",
-             "transforms", "attribute_transforms", "code_containers")
+             "transforms", "attribute_transforms", "code_containers", "orgs", "users", "notifications",
+             "async_tasks")
 
 
 def requested(ctx: Ctx, *, need_roles: bool) -> list[tuple[str, int, list[str]]] | None:
@@ -70,7 +72,7 @@ def make(kind: str):
                     if (t, i) in current:
                         current[(t, i)] = [r for r in current[(t, i)] if roles and r not in roles]
                 current = {key: roles for key, roles in current.items() if roles}
-            if not any("owner" in roles for roles in current.values()):
+            if _owned(before) and not _owned(current):
                 raise bad_request("Refused: this change would remove the last owner of the resource", "accessors")
             with ctx.store.db.transaction():
                 accessors.write(ctx.store, store_kind, record["id"], [(t, i, r) for (t, i), r in current.items()])
@@ -85,6 +87,10 @@ def make(kind: str):
     path = f"/{kind}/{{id:int}}/accessors"
     return [route(path, get, ["GET"]), route(path, edit("add"), ["PUT"]),
             route(path, edit("replace"), ["POST"]), route(path, edit("remove"), ["DELETE"])]
+
+
+def _owned(entries: dict) -> bool:
+    return any("owner" in roles for roles in entries.values())
 
 
 def _plain(entries: dict) -> list[dict]:

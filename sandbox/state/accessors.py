@@ -2,7 +2,10 @@
 
 Rights come from accessors of type USER, TEAM (every member) and ORG (every active member);
 the creator gets an ``owner`` USER accessor; an org admin acts as owner on every resource of
-their org; a team's members are collaborators on the team (team admins are admins).
+their org. Some kinds also grant roles by what they are (``implicit_roles``): a team's members
+are collaborators on the team (team admins are admins); an org's admins own the org; a user owns
+themself and admins of any org they belong to own them too; a notification's or async task's
+``owner_id`` owns it.
 """
 
 from __future__ import annotations
@@ -69,11 +72,25 @@ def effective_roles(store: Store, user_id: int, kind: str, record: dict) -> list
             or (entry["type"] == "ORG" and org_membership(store, user_id, entry["id"]) is not None)
         ):
             roles.update(entry["access_roles"])
-    if kind == "teams":
-        for member in record.get("members", []):
-            if member["id"] == user_id:
-                roles.add("admin" if member.get("admin") else "collaborator")
+    roles.update(implicit_roles(store, user_id, kind, record))
     return sorted(roles, key=lambda r: -ROLE_RANK.get(r, 0))
+
+
+def implicit_roles(store: Store, user_id: int, kind: str, record: dict) -> set[str]:
+    """Roles the user holds on the record by what it is, whatever its accessors say."""
+    if kind == "teams":
+        return {"admin" if m.get("admin") else "collaborator" for m in record.get("members", []) if m["id"] == user_id}
+    if kind == "orgs":
+        return {"owner"} if (org_membership(store, user_id, record["id"]) or {}).get("is_admin") else set()
+    if kind == "users":
+        if record["id"] == user_id:
+            return {"owner"}
+        their_orgs = [o["id"] for o in store.list("orgs") if org_membership(store, record["id"], o["id"])]
+        admin = any((org_membership(store, user_id, org_id) or {}).get("is_admin") for org_id in their_orgs)
+        return {"owner"} if admin else set()
+    if kind in ("notifications", "async_tasks"):
+        return {"owner"} if record.get("owner_id") == user_id else set()
+    return set()
 
 
 def resolve(store: Store, entry: Any, *, need_roles: bool) -> tuple[str, int, list[str]]:

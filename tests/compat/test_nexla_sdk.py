@@ -16,11 +16,6 @@ TRANSFORM = {"version": 1, "operations": [{"operation": "filter", "condition": "
 
 
 @pytest.fixture
-def sdk(sandbox) -> NexlaClient:
-    return NexlaClient(service_key=sandbox.service_key, base_url=sandbox.base_url)
-
-
-@pytest.fixture
 def pipeline(sandbox, sdk: NexlaClient) -> dict:
     write_demo_data(sandbox.data_dir)
     credential = sdk.credentials.create(CredentialCreate(

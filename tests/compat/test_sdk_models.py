@@ -60,11 +60,6 @@ ACCESSORS = TypeAdapter(list[Annotated[Union[UserAccessorResponse, TeamAccessorR
 
 
 @pytest.fixture
-def sdk(sandbox) -> NexlaClient:
-    return NexlaClient(service_key=sandbox.service_key, base_url=sandbox.base_url)
-
-
-@pytest.fixture
 def built(sandbox, sdk: NexlaClient) -> dict:
     """A whole flow (credential -> source -> detected nexset -> derived nexset -> sink), run once."""
     write_demo_data(sandbox.data_dir)

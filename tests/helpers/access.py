@@ -4,13 +4,13 @@ sandbox operator calls (faults, request counters, runs) and the audit log of a r
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from nexla_ops.client import AsyncNexlaClient, NexlaClient
 from nexla_ops.config import Settings
+
+from tests.helpers import scripts
 
 S3_SECRET_FIELD = "secret_access_key"
 
@@ -134,22 +134,13 @@ async def audit_events(client: AsyncNexlaClient, kind: str, resource_id: int) ->
     return [e["event"] for e in sorted(entries, key=lambda e: e["id"])]
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_script(
     name: str, args: list[str], env: dict[str, str], **extra_env: str
 ) -> subprocess.CompletedProcess:
-    """Run ``scripts/<name>.py`` from the repo root as a subprocess (audit file off), capturing output."""
-    full_env = {**env, "NEXLA_AUDIT_LOG": "", **extra_env}
-    return subprocess.run(
-        [sys.executable, f"scripts/{name}.py", *args],
-        cwd=REPO_ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """Run ``scripts/<name>.py`` as a subprocess with the audit file off and ``extra_env`` added."""
+    return scripts.run_script(name, *args, env={**env, "NEXLA_AUDIT_LOG": "", **extra_env})
 
 
 def sync_client_for(sandbox: Any, label: str | None = None) -> NexlaClient:

@@ -8,7 +8,6 @@ import copy
 from typing import Any
 
 import yaml
-
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 from nexla_ops.operations.deploy import FlowSpec, parse_spec

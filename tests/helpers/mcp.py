@@ -9,7 +9,6 @@ from typing import Any
 import jsonschema
 from mcp import Client
 from mcp.types import CallToolResult, Tool
-
 from nexla_mcp.app import ServerOptions, build_server
 from nexla_ops.config import Settings
 

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 from nexla_sandbox.runtime.demo import write_demo_data

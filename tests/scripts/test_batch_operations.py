@@ -12,7 +12,6 @@ import time
 import pytest
 
 from tests.helpers.access import (
-    REPO_ROOT,
     control,
     inject_fault,
     mutating_requests,
@@ -20,6 +19,7 @@ from tests.helpers.access import (
     run_script,
     sync_client_for,
 )
+from tests.helpers.scripts import REPO
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_killed_batch_resumes_without_repeating_items(sandbox, sandbox_env, sour
     ]
     env = {**sandbox_env, "NEXLA_AUDIT_LOG": "", "NEXLA_TIMEOUT": "60"}
     process = subprocess.Popen(
-        argv, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 60  # a safety net, not a timing assertion

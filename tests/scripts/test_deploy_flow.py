@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, spec_yaml
 
-SCRIPT = "scripts/deploy_flow.py"
+from tests.helpers.deploy import SECRET_ENV, spec_yaml
+from tests.helpers.scripts import run_script
+
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=120)
+    return run_script("deploy_flow", *args, env=env)
 
 
 def test_help_and_schema_need_no_api():

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 
 from nexla_ops.operations.deploy import apply_deployment
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
 
-SCRIPT = "scripts/flow_control.py"
+from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
+from tests.helpers.scripts import run_script
+
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=60)
+    return run_script("flow_control", *args, env=env)
 
 
 def _deploy(sandbox, monkeypatch):
@@ -71,13 +71,9 @@ def test_option_scripts_share_one_spelling_for_kind_and_id(sandbox, sandbox_env,
     source = str(deployed.source_id)
     shown = run("show", "--resource-type", "sources", "--resource-id", source, "--json", env=sandbox_env)
     assert shown.returncode == 0, shown.stderr
-    listed = subprocess.run(
-        [sys.executable, "scripts/manage_access.py", "list", "--kind", "sources", "--id", source, "--json"],
-        capture_output=True, text=True, env=sandbox_env, timeout=60,
-    )
+    listed = run_script("manage_access", "list", "--kind", "sources", "--id", source, "--json", env=sandbox_env)
     assert listed.returncode == 0, listed.stderr
-    previewed = subprocess.run(
-        [sys.executable, "scripts/batch_operations.py", "--operation", "pause", "--kind", "sources", "--ids", source],
-        capture_output=True, text=True, env=sandbox_env, timeout=60,
+    previewed = run_script(
+        "batch_operations", "--operation", "pause", "--kind", "sources", "--ids", source, env=sandbox_env
     )
     assert previewed.returncode == 0, previewed.stderr

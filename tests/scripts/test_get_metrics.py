@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.helpers.monitor import build_flow
+from tests.helpers.scripts import run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "scripts/get_metrics.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_script("get_metrics", *args, env=env)
 
 
 @pytest.fixture
@@ -26,8 +23,7 @@ def flow(sandbox):
 
 
 def test_help_shows_examples():
-    done = subprocess.run([sys.executable, "scripts/get_metrics.py", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    done = run_script("get_metrics", "--help")
     assert done.returncode == 0 and "examples:" in done.stdout and "daily" in done.stdout and "runs" in done.stdout
 
 

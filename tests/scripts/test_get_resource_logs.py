@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.helpers.monitor import FAILING_TRANSFORM, build_flow
+from tests.helpers.scripts import run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "scripts/get_resource_logs.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_script("get_resource_logs", *args, env=env)
 
 
 @pytest.fixture
@@ -26,8 +23,7 @@ def flow(sandbox):
 
 
 def test_help_shows_examples():
-    done = subprocess.run([sys.executable, "scripts/get_resource_logs.py", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    done = run_script("get_resource_logs", "--help")
     assert done.returncode == 0 and "examples:" in done.stdout and "--triage" in done.stdout and "--tail" in done.stdout
 
 

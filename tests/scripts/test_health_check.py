@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.helpers.monitor import WebhookReceiver, build_flow
+from tests.helpers.scripts import run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 LENIENT = ("--warn-error-rate", "0.05", "--critical-error-rate", "0.5")
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "scripts/health_check.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_script("health_check", *args, env=env)
 
 
 @pytest.fixture
@@ -27,8 +24,7 @@ def flow(sandbox):
 
 
 def test_help_shows_examples():
-    done = subprocess.run([sys.executable, "scripts/health_check.py", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    done = run_script("health_check", "--help")
     assert done.returncode == 0 and "examples:" in done.stdout and "--alert-webhook" in done.stdout
 
 

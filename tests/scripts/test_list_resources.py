@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import httpx
 
-SCRIPT = "scripts/list_resources.py"
+from tests.helpers.scripts import run_script
+
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=env, timeout=60)
+    return run_script("list_resources", *args, env=env)
 
 
 def _create_sources(sandbox, count: int) -> None:

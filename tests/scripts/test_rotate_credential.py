@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from nexla_sandbox.runtime.demo import write_demo_data
+
 from tests.helpers.access import run_script, sync_client_for
 
 NEW_SECRET = "rotated-secret-5c1e"

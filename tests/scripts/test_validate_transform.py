@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 from tests.helpers.deploy import TRANSFORM
+from tests.helpers.scripts import run_script
 
-SCRIPT = "scripts/validate_transform.py"
 LOCAL_ENV = {k: v for k, v in os.environ.items() if not k.startswith("NEXLA_")}
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, env=LOCAL_ENV, timeout=60)
+    return run_script("validate_transform", *args, env=LOCAL_ENV)
 
 
 def test_help():

@@ -443,6 +443,18 @@ class _StepFailed(Exception):
     """A check failed without an API error (probe not verified, read-back mismatch)."""
 
 
+async def _put_step(
+    run: _Rotation, step: str, dep: Dependent, suffix: str, body: dict[str, Any] | None = None, detail: str = ""
+) -> None:
+    """One PUT on a dependent, noted as a step; a failure is noted and re-raised for rollback."""
+    try:
+        await run.client.put(f"{dep.resource_type.path}/{dep.id}{suffix}", json=body)
+    except NexlaError as error:
+        await run.note(step, "failed", "", dep, error)
+        raise
+    await run.note(step, "done", detail, dep)
+
+
 async def _switch_over(run: _Rotation, dependents: list[Dependent]) -> None:
     client = run.client
     assert run.new_id is not None
@@ -457,34 +469,18 @@ async def _switch_over(run: _Rotation, dependents: list[Dependent]) -> None:
     await run.note("probe new credential", "done", probe.message or probe.status)
 
     for dep in dependents:
-        if not dep.active:
-            continue
-        try:
-            await client.put(f"{dep.resource_type.path}/{dep.id}/pause")
-        except NexlaError as error:
-            await run.note("pause", "failed", "", dep, error)
-            raise
-        run.paused.append(dep)
-        await run.note("pause", "done", "", dep)
+        if dep.active:
+            await _put_step(run, "pause", dep, "/pause")
+            run.paused.append(dep)
 
     for dep in dependents:
         # Recorded before the request: if it fails midway, rollback still switches it back.
         run.touched.append(dep)
-        try:
-            await client.put(f"{dep.resource_type.path}/{dep.id}", json={"data_credentials_id": run.new_id})
-        except NexlaError as error:
-            await run.note("switch", "failed", "", dep, error)
-            raise
-        await run.note("switch", "done", f"to credential {run.new_id}", dep)
+        await _put_step(run, "switch", dep, "", {"data_credentials_id": run.new_id}, f"to credential {run.new_id}")
 
     for dep in list(run.paused):
-        try:
-            await client.put(f"{dep.resource_type.path}/{dep.id}/activate")
-        except NexlaError as error:
-            await run.note("reactivate", "failed", "", dep, error)
-            raise
+        await _put_step(run, "reactivate", dep, "/activate")
         run.reactivated.append(dep)
-        await run.note("reactivate", "done", "", dep)
 
     for dep in dependents:
         try:

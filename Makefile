@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench skill lock clean
+.PHONY: install test typecheck demo bench skill lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 demo: $(STAMP)
 	$(PY) demo/run_demo.py

@@ -1,7 +1,7 @@
 """The skill's documents as MCP resources, read from disk when a client asks.
 
-Looked up, in order: ``$NEXLA_SKILL_DIR``, the package folder itself (documents bundled as
-package data), and the folder above it (the repository root when running from a checkout).
+Looked up, in order: ``$NEXLA_SKILL_DIR``, ``skill/`` inside the package (where the wheel
+bundles them, see ``setup.py``), and the repository root when running from a checkout.
 Only documents that exist are listed, so a partial install still serves what it has.
 The JSON Schema of a deployment spec is served too, generated from the spec models.
 """
@@ -42,7 +42,7 @@ DOCUMENTS = (
 
 def search_dirs() -> list[Path]:
     dirs = [Path(os.environ["NEXLA_SKILL_DIR"])] if os.environ.get("NEXLA_SKILL_DIR") else []
-    return [*dirs, PACKAGE_DIR, PACKAGE_DIR.parent]
+    return [*dirs, PACKAGE_DIR / "skill", PACKAGE_DIR.parents[1]]
 
 
 def find_document(filename: str) -> Path | None:

@@ -2,7 +2,9 @@
 
 Inline transforms are validated with ``nexla_ops.transform.validate_transform`` (the engine the
 runtime runs); a bad spec is a 400 naming the operation index. Detected nexsets are created by
-the runtime, never through this route.
+the runtime's discovery, or here with ``data_source_id`` and no parent: they are the one kind of
+resource with a uniqueness rule (one per source and output schema; a duplicate is 409 carrying the
+existing ``data_set_id``). Names are never unique.
 """
 
 from __future__ import annotations
@@ -59,8 +61,24 @@ def check_common(ctx: Ctx, body: dict) -> dict:
     return fields
 
 
+def create_detected(ctx: Ctx, body: dict, name: str) -> dict:
+    """A nexset detected from a source: unique per source and output schema (409 with the existing data_set_id)."""
+    source = reference(ctx, "data_sources", require_int(body, "data_source_id"), "data_source_id")
+    schema = optional_dict(body, "output_schema") or {}
+    for existing in FlowIndex.build(ctx.store).sets_of_source(source["id"]):
+        if (existing.get("output_schema") or {}) == schema:
+            raise ApiError(409, f"Source {source['id']} already has a nexset with this schema",
+                           data_set_id=existing["id"], resource_type="data_sets", resource_id=existing["id"])
+    fields = check_common(ctx, body)
+    fields.update(name=name, data_source_id=source["id"], parent_data_set_id=None, status="INIT",
+                  output_schema=schema, has_custom_transform=False)
+    return fields
+
+
 def create(ctx: Ctx, body: dict) -> dict:
     name = require_str(body, "name")
+    if body.get("parent_data_set_id") is None and body.get("data_source_id") is not None:
+        return create_detected(ctx, body, str(name))
     parent_id = require_int(body, "parent_data_set_id")
     parent = reference(ctx, "data_sets", parent_id, "parent_data_set_id")
     fields = check_common(ctx, body)

@@ -86,11 +86,39 @@ async def read_json(request: Request) -> Any:
     try:
         body = json.loads(raw)
     except RecursionError:
-        raise bad_request(f"Request body is nested deeper than {MAX_DEPTH} levels", "body") from None
+        field = too_deep_field(raw.decode("utf-8", "replace"))
+        raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field) from None
     except (ValueError, UnicodeDecodeError):
         raise bad_request("Request body is not valid JSON", "body") from None
     check_storable(body)
     return body
+
+
+def too_deep_field(text: str) -> str:
+    """The top-level key under which a JSON text nests deeper than MAX_DEPTH ("body" when none is found)."""
+    depth, key, last_string = 0, "body", ""
+    in_string = escaped = False
+    start = 0
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                last_string = text[start:index]
+        elif char == '"':
+            in_string, start = True, index + 1
+        elif char == ":" and depth == 1:
+            key = last_string
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return key
+        elif char in "]}":
+            depth -= 1
+    return key
 
 
 def check_storable(body: Any) -> None:

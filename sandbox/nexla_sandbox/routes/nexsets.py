@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nexla_ops.transform import TransformSpecError
+from nexla_ops.transform import validate_transform as engine_validate
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request
@@ -25,21 +27,38 @@ OPTIONAL = ("description", "output_schema_annotations", "output_schema_validatio
             "custom_config", "tags", "output_schema")
 
 
+MAX_EXPRESSION = 10_000
+"""Longest string a transform may hold (an expression, a path); scripts (``script``) may be up to MAX_SCRIPT."""
+MAX_SCRIPT = 1_000_000
+
+
+def check_transform_size(spec: Any, field: str = "transform") -> None:
+    """400 naming the field for an oversized expression: the engine's work grows with it, so bound it at create."""
+    stack: list[tuple[Any, str]] = [(spec, field)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((item, f"{path}.{key}") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{n}]") for n, item in enumerate(value))
+        elif isinstance(value, str):
+            limit = MAX_SCRIPT if path.endswith(".script") else MAX_EXPRESSION
+            if len(value) > limit:
+                raise bad_request(f"'{path}' is longer than {limit} characters", field)
+
+
 def validate_transform(spec: Any) -> None:
-    """400 unless ``spec`` is a transform the engine accepts."""
+    """400 unless ``spec`` is a transform the engine accepts (and small enough to run)."""
     if not isinstance(spec, dict):
-        raise bad_request("'transform' must be an object with 'operations'", "transform")
-    try:
-        from nexla_ops.transform import TransformSpecError, validate_transform as engine_validate
-    except ImportError:
-        if not isinstance(spec.get("operations"), list):
-            raise bad_request("'transform.operations' must be a list", "transform") from None
-        return
+        raise bad_request("'transform' must be an object", "transform")
+    check_transform_size(spec)
     try:
         engine_validate(spec)
     except TransformSpecError as error:
         index = getattr(error, "operation_index", None)
         raise bad_request(f"Invalid transform: {error}", "transform", operation_index=index) from None
+    except RecursionError:
+        raise bad_request("Invalid transform: an expression is nested too deeply", "transform") from None
 
 
 def check_common(ctx: Ctx, body: dict) -> dict:

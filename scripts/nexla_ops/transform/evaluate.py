@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import convert
+from .limits import Limits, TransformLimitError
 from .syntax import Binary, Call, Expression, Field, InList, IsNull, Literal, Unary, render
 
 _INT64_LIMIT = 2.0**63
@@ -38,8 +39,9 @@ def value_text(value: object) -> str:
 class Evaluator:
     """Evaluates expressions against one table; collects failures and references to absent fields."""
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, limits: Limits | None = None) -> None:
         self.table = table
+        self.limits = limits or Limits()
         self.length = table.num_rows
         self.failures: list[Failure] = []
         self.missing_fields: set[str] = set()
@@ -134,7 +136,8 @@ class Evaluator:
             return pc.and_kleene(left, right) if node.op == "and" else pc.or_kleene(left, right)
         left, right = self.evaluate(node.left), self.evaluate(node.right)
         if node.op == "||":
-            return pc.binary_join_element_wise(convert.to_string(left), convert.to_string(right), "")
+            joined = pc.binary_join_element_wise(convert.to_string(left), convert.to_string(right), "")
+            return self._bounded(joined, node)
         if node.op in ("=", "!=", "<", "<=", ">", ">="):
             return self._compare(node.op, left, right, node)
         return self._arithmetic(node, left, right)
@@ -153,7 +156,27 @@ class Evaluator:
         return pc.is_valid(operand) if node.negated else pc.is_null(operand)
 
     def _eval_call(self, node: Call) -> pa.Array:
-        return getattr(self, f"_fn_{node.name}")(node)
+        return self._bounded(getattr(self, f"_fn_{node.name}")(node), node)
+
+    def _bounded(self, values: pa.Array, node: Expression) -> pa.Array:
+        """``values`` with every string over the per-record limit failed (and nulled, so that an
+        enclosing call cannot grow it further); a batch over its limit stops the call."""
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            return values
+        sizes = pc.binary_length(values)
+        limit = self.limits.max_record_bytes
+        over = pc.fill_null(pc.greater(sizes, limit), False)
+        if pc.any(over).as_py():
+            self.fail(over, lambda row: f"{render(node)[:120]} is over the per-record limit of {limit} bytes")
+            values = pc.if_else(over, pa.scalar(None, values.type), values)
+            sizes = pc.binary_length(values)
+        total = pc.sum(sizes).as_py() or 0
+        if total > self.limits.max_batch_bytes:
+            raise TransformLimitError(
+                f"{render(node)[:120]} makes {total} bytes for the batch, over the limit of "
+                f"{self.limits.max_batch_bytes} bytes"
+            )
+        return values
 
     # -- conversions with failures -----------------------------------------------------------
 
@@ -311,9 +334,24 @@ class Evaluator:
         return pc.utf8_slice_codeunits(self._strings(node), start=start, stop=stop)
 
     def _fn_replace(self, node: Call) -> pa.Array:
-        return pc.replace_substring(
-            self._strings(node), pattern=self._literal(node, 1), replacement=self._literal(node, 2)
-        )
+        strings = self._strings(node)
+        old, new = str(self._literal(node, 1)), str(self._literal(node, 2))
+        growth = len(new.encode()) - len(old.encode())
+        if growth > 0 and old:
+            # Predict each result's size first, so that a replace that would blow up is refused
+            # before the memory is spent (each nested level can multiply the size).
+            predicted = pc.add(pc.binary_length(strings), pc.multiply(pc.count_substring(strings, old), growth))
+            limit = self.limits.max_record_bytes
+            over = pc.fill_null(pc.greater(predicted, limit), False)
+            if pc.any(over).as_py():
+                self.fail(over, lambda row: f"{render(node)[:120]} would be over the per-record limit of {limit} bytes")
+                strings = pc.if_else(over, pa.scalar(None, strings.type), strings)
+                predicted = pc.if_else(over, pa.scalar(0, predicted.type), predicted)
+            total = pc.sum(predicted).as_py() or 0
+            if total > self.limits.max_batch_bytes:
+                raise TransformLimitError(f"{render(node)[:120]} would make {total} bytes for the batch, over the "
+                                          f"limit of {self.limits.max_batch_bytes} bytes")
+        return pc.replace_substring(strings, pattern=old, replacement=new)
 
     def _fn_coalesce(self, node: Call) -> pa.Array:
         values: list[pa.Array] = []

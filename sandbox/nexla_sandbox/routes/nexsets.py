@@ -25,8 +25,8 @@ OPTIONAL = ("description", "output_schema_annotations", "output_schema_validatio
 
 def validate_transform(spec: Any) -> None:
     """400 unless ``spec`` is a transform the engine accepts."""
-    if not isinstance(spec, dict):
-        raise bad_request("'transform' must be an object with 'operations'", "transform")
+    if not isinstance(spec, (dict, list)):
+        raise bad_request("'transform' must be an object {version, transforms, ...} or a Jolt list", "transform")
     try:
         from nexla_ops.transform import TransformSpecError, validate_transform as engine_validate
     except ImportError:

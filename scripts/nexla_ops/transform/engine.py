@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from .errors import TransformSpecError, TransformSpecErrors
 from .limits import Deadline, Limits, TransformLimitError

@@ -10,10 +10,11 @@ where ``a`` is not false, in ``coalesce``/``if`` only where that argument is cho
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from . import convert
 from .limits import Limits, TransformLimitError
@@ -101,7 +102,11 @@ class Evaluator:
     def _eval_literal(self, node: Literal) -> pa.Array:
         if node.value is None:
             return pa.nulls(self.length)
-        return pa.repeat(pa.scalar(node.value), self.length)
+        return pa.repeat(pa.scalar(node.value), self.length)  # type: ignore[call-overload]
+
+    @staticmethod
+    def _unreadable_timestamp(values: pa.Array, node: Expression, row: int) -> str:
+        return f"cannot read {value_text(values[row].as_py())} as a timestamp in {render(node)}"
 
     def _eval_field(self, node: Field) -> pa.Array:
         name = node.name
@@ -289,8 +294,7 @@ class Evaluator:
                 stamps, failed = convert.to_timestamp(values)
                 self.fail(
                     failed,
-                    lambda row, v=values: f"cannot read {value_text(v[row].as_py())} as a timestamp in "
-                    f"{render(node)}",
+                    partial(self._unreadable_timestamp, values, node),
                 )
                 converted.append(stamps)
             return converted[0], converted[1], None
@@ -300,6 +304,12 @@ class Evaluator:
 
     def _strings(self, node: Call, position: int = 0) -> pa.Array:
         return convert.to_string(self.evaluate(node.args[position]))
+
+    def _int_literal(self, node: Call, position: int, default: int) -> int:
+        # The parser allows only integer literals at these positions (functions.py, literal_args).
+        value = self._literal(node, position, default)
+        assert isinstance(value, int)
+        return value
 
     def _literal(self, node: Call, position: int, default: object = None) -> object:
         if position >= len(node.args):
@@ -328,9 +338,9 @@ class Evaluator:
         return pc.binary_join_element_wise(*parts, "", null_handling="skip")
 
     def _fn_substring(self, node: Call) -> pa.Array:
-        start = int(self._literal(node, 1)) - 1  # type: ignore[arg-type]
+        start = self._int_literal(node, 1, 1) - 1
         length = self._literal(node, 2)
-        stop = None if length is None else start + int(length)  # type: ignore[arg-type]
+        stop = None if length is None else start + self._int_literal(node, 2, 0)
         return pc.utf8_slice_codeunits(self._strings(node), start=start, stop=stop)
 
     def _fn_replace(self, node: Call) -> pa.Array:
@@ -357,7 +367,7 @@ class Evaluator:
         values: list[pa.Array] = []
         still_null: pa.Array = pa.repeat(pa.scalar(True), self.length)
         for arg in node.args:
-            value = self._with_active(still_null, lambda arg=arg: self.evaluate(arg))
+            value = self._with_active(still_null, partial(self.evaluate, arg))
             values.append(value)
             still_null = pc.and_(still_null, pc.is_null(value))
         target = convert.common_type([v.type for v in values])
@@ -373,7 +383,7 @@ class Evaluator:
 
     def _fn_round(self, node: Call) -> pa.Array:
         number = self._as_number(self.evaluate(node.args[0]), node.args[0], node)
-        digits = int(self._literal(node, 1, 0))  # type: ignore[arg-type]
+        digits = self._int_literal(node, 1, 0)
         if pa.types.is_null(number.type) or (pa.types.is_integer(number.type) and digits >= 0):
             return number
         if digits <= 0:
@@ -420,8 +430,9 @@ def resolve_path(table: pa.Table, path: tuple[str, ...] | list[str]) -> pa.Array
         name = ".".join(path[:cut])
         if name not in names:
             continue
-        values = table.column(name).combine_chunks()
+        values: pa.Array | None = table.column(name).combine_chunks()
         for segment in path[cut:]:
+            assert values is not None
             if not pa.types.is_struct(values.type) or values.type.get_field_index(segment) < 0:
                 values = None
                 break

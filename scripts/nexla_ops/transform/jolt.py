@@ -252,19 +252,19 @@ def _shift(spec: dict[str, Any], stack: list[_Level], output: dict[str, Any]) ->
         entries = [(_as_key(here.value), None)]  # value matching: spec keys compared with the value itself
     else:
         entries = []
-    for key, value in entries:
+    for key, child in entries:
         found = _matches(spec, key)
         if found is None:
             continue
         spec_key, captures = found
         counts[spec_key] = counts.get(spec_key, -1) + 1
-        level = _Level(key, captures, value if value is not None or isinstance(here.value, (dict, list))
-                       else here.value, counts[spec_key])
+        matched = _Level(key, captures, child if child is not None or isinstance(here.value, (dict, list))
+                         else here.value, counts[spec_key])
         target = spec[spec_key]
         if isinstance(target, dict):
-            _shift(target, [*stack, level], output)
+            _shift(target, [*stack, matched], output)
         else:
-            _emit(target, level.value, [*stack, level], output)
+            _emit(target, matched.value, [*stack, matched], output)
 
 
 # -- default, remove, cardinality -------------------------------------------------------------------
@@ -500,7 +500,7 @@ FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
     "toLower": _text(str.lower),
     "trim": _text(str.strip),
     "concat": lambda args: "".join(_strings(args)),
-    "join": lambda args: _to_string(args[0]).join(_strings(args[1:])) if args and args[0] is not None else None,
+    "join": lambda args: args[0].join(_strings(args[1:])) if args and isinstance(args[0], str) else None,
     "split": lambda args: re.split(args[0], args[1])
     if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], str) else None,
     "substring": _substring,

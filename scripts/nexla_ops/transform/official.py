@@ -198,7 +198,7 @@ def run_official(form: OfficialTransform, records: list[dict[str, Any]], limits:
             if message is not None:
                 failures += 1
                 run.errors.append((step.index, step.name, message, record))
-            else:
+            elif not isinstance(outcome, str):
                 kept += outcome
             if batch > limits.max_batch_bytes:
                 raise TransformLimitError(f"{label}: the output batch is over the limit of "

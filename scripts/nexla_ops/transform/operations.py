@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from . import convert
 from .evaluate import Evaluator, value_text
@@ -57,7 +57,7 @@ def flatten(table: pa.Table, op: Flatten, limits: Limits) -> Outcome:
     else:
         return Outcome(table, table)
     new_names = {name for name, _ in new}
-    columns = [(name, base.column(name)) for name in base.column_names if name not in new_names]
+    columns = [(name, base.column(name).combine_chunks()) for name in base.column_names if name not in new_names]
     position = min(position, len(columns))
     columns[position:position] = new
     return Outcome(_table(columns, base), table)
@@ -79,7 +79,7 @@ def rename(table: pa.Table, op: Rename, limits: Limits) -> Outcome:
             columns.append((op.fields[name], moves[name]))
             placed.add(name)
         elif name not in targets:
-            columns.append((name, working.column(name)))
+            columns.append((name, working.column(name).combine_chunks()))
     columns += [(op.fields[source], values) for source, values in moves.items() if source not in placed]
     return Outcome(_table(columns, table), table, missing=missing)
 

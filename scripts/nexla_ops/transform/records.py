@@ -34,7 +34,7 @@ def records_to_table(records: list[dict]) -> pa.Table:
     arrays = [_column([record.get(name) for record in records]) for name in columns]
     if not arrays:
         # A table without columns still needs its row count, which only a struct array can carry.
-        empty = pa.array([{}] * len(records), pa.struct([]))
+        empty = pa.StructArray.from_arrays([], names=[], mask=pa.array([False] * len(records), pa.bool_()))
         return pa.Table.from_batches([pa.RecordBatch.from_struct_array(empty)])
     return pa.Table.from_arrays(arrays, names=list(columns))
 

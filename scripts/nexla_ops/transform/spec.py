@@ -150,7 +150,7 @@ def _expression_depth(tree: Expression) -> int:
     while pending:
         node, depth = pending.pop()
         deepest = max(deepest, depth)
-        for item in dataclasses.fields(node):  # type: ignore[arg-type]
+        for item in dataclasses.fields(node):
             value = getattr(node, item.name)
             for child in value if isinstance(value, tuple) else (value,):
                 if dataclasses.is_dataclass(child):

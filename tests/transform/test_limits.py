@@ -144,3 +144,11 @@ def test_a_script_is_stopped_at_its_time_and_memory_limits():
 def test_script_mistakes_are_static_errors(spec, message):
     (problem,) = transform_problems([{"operation": "nexla.custom", "spec": spec}])
     assert message in problem.message and problem.message.startswith("transforms[0] (nexla.custom)")
+
+
+def test_a_record_nested_too_deep_is_refused_before_any_recursive_walk():
+    document: dict = {"v": 1}
+    for _ in range(900):
+        document = {"a": document}
+    with pytest.raises(TransformSpecError, match=r"records\[0\] is nested deeper than 64 levels"):
+        run_on_records([{"operation": "shift", "spec": {"a": "b"}}], [document])

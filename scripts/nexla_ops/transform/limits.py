@@ -15,6 +15,8 @@ from .errors import TransformSpecError
 MAX_EXPRESSION_DEPTH = 64
 MAX_LITERAL_CHARS = 65_536
 MAX_SPEC_DEPTH = 64
+# Records deeper than this are refused before any recursive walk (Arrow, Jolt, JSON) can overflow the stack.
+MAX_RECORD_DEPTH = 64
 MAX_SPEC_CHARS = 1_000_000
 MAX_RECORD_BYTES = 1_048_576
 MAX_BATCH_BYTES = 256 * 1_048_576

@@ -1,9 +1,7 @@
 """Output schema inference, drift diffs, and reusable (JOLT-style) transforms."""
 
-import pytest
 
 from nexla_ops.transform import (
-    TransformSpecError,
     diff_schemas,
     infer_schema,
     records_to_table,

@@ -13,6 +13,9 @@ from . import convert
 from .evaluate import Evaluator, value_text
 from .fields import get_field, remove_field, set_field
 from .limits import Limits
+
+# A table's own columns are chunked; computed ones are plain arrays. pa.table takes both.
+Column = pa.Array | pa.ChunkedArray
 from .spec import Compute, Default, Drop, Filter, Flatten, Rename, Select, Typecast
 
 
@@ -57,7 +60,7 @@ def flatten(table: pa.Table, op: Flatten, limits: Limits) -> Outcome:
     else:
         return Outcome(table, table)
     new_names = {name for name, _ in new}
-    columns = [(name, base.column(name).combine_chunks()) for name in base.column_names if name not in new_names]
+    columns: list[tuple[str, Column]] = [(name, base.column(name)) for name in base.column_names if name not in new_names]
     position = min(position, len(columns))
     columns[position:position] = new
     return Outcome(_table(columns, base), table)
@@ -72,14 +75,14 @@ def rename(table: pa.Table, op: Rename, limits: Limits) -> Outcome:
     for source in moves:
         if source not in table.column_names:
             working = remove_field(working, source)
-    columns: list[tuple[str, pa.Array]] = []
+    columns: list[tuple[str, Column]] = []
     placed: set[str] = set()
     for name in working.column_names:
         if name in moves:
             columns.append((op.fields[name], moves[name]))
             placed.add(name)
         elif name not in targets:
-            columns.append((name, working.column(name).combine_chunks()))
+            columns.append((name, working.column(name)))
     columns += [(op.fields[source], values) for source, values in moves.items() if source not in placed]
     return Outcome(_table(columns, table), table, missing=missing)
 
@@ -167,7 +170,7 @@ def filter_rows(table: pa.Table, op: Filter, limits: Limits) -> Outcome:
     )
 
 
-def _table(columns: list[tuple[str, pa.Array]], rows_like: pa.Table) -> pa.Table:
+def _table(columns: list[tuple[str, Column]], rows_like: pa.Table) -> pa.Table:
     """A table of ``columns``; with none, an empty-schema table keeping ``rows_like``'s row count."""
     if not columns:
         return rows_like.select([])

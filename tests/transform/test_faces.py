@@ -105,6 +105,17 @@ async def test_the_sandbox_runs_an_official_transform_for_real(sandbox, monkeypa
         assert result.status == "applied", result.error
         run = run_source(sandbox, result.source_id)
         assert run["status"] != "FAILED", run
+        derived = next(r for r in result.created if r.kind == "data_sets" and r.name == "official-items")
+        parent = (await client.get(f"/data_sets/{derived.id}"))["parent_data_set_id"]
+    with sandbox.client() as http:
+        bad = http.post("data_sets", json={"name": "bad", "parent_data_set_id": parent,
+                                           "transform": [{"operation": "shfit", "spec": {}},
+                                                         {"operation": "remove", "spec": {"a": 1}}]})
+        assert bad.status_code == 400
+        assert "transforms[0]" in bad.text and "transforms[1] (remove)" in bad.text
+        raw = http.post("data_sets", json={"name": "raw jolt", "parent_data_set_id": parent,
+                                           "transform": [{"operation": "shift", "spec": {"order_id": "id"}}]})
+        assert raw.status_code in (200, 201), raw.text
     written = list((sandbox.data_dir / "s3" / "analytics" / "orders").rglob("*.parquet"))
     rows = [row for path in written for row in pq.read_table(path).to_pylist()]
     good = [o for o in demo.orders if o["order_id"] not in demo.malformed_order_ids]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .errors import TransformSpecError
 
@@ -48,9 +48,6 @@ class Limits:
     def from_env(cls) -> Limits:
         """The defaults, with nexla.custom python scripts run only when the operator set the variable."""
         return cls(run_scripts=os.environ.get(RUN_SCRIPTS_VARIABLE, "").strip().lower() in ("1", "true", "yes"))
-
-    def with_(self, **changes: object) -> Limits:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 class TransformLimitError(TransformSpecError):

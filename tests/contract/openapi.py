@@ -7,6 +7,12 @@ Readings of the document (written down because the conformance test depends on t
   whole ``allOf`` optional-null. No other format is asserted (``date-time`` and friends are
   annotations in 2020-12, and the document uses non-standard ones such as
   ``unix epoch in milliseconds``).
+* A schema whose whole ``type`` is ``"null"`` constrains nothing. The document's schemas were
+  derived from example answers, and a field that happened to be null there (``client_identifier``,
+  ``sink_format``, ``copied_from_id`` ...) says nothing about the values it takes.
+* ``minItems``/``maxItems`` written inside ``items`` of a pair whose members may be of any type
+  (audit-log ``object_changes``: ``[before, after]``) bound the pair, not its members: the document
+  nests them one level too deep.
 * Paths written with a query (``/users?expand=1``) are the plain path called with that query.
 * Every operation documents exactly one success status, 200; error statuses carry no body schema.
 """
@@ -33,6 +39,8 @@ def with_nullables(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: with_nullables(value) for key, value in node.items()}
+    if node.get("type") in ("null", ["null"]):
+        node.pop("type")
     if node.get("format") == "nullable":
         node.pop("format")
         kind = node.get("type")
@@ -40,6 +48,11 @@ def with_nullables(node: Any) -> Any:
             node["type"] = [kind, "null"]
         elif isinstance(kind, list) and "null" not in kind:
             node["type"] = [*kind, "null"]
+    items = node.get("items")
+    if isinstance(items, dict) and isinstance(items.get("type"), list) and len(items["type"]) > 1:
+        for bound in ("minItems", "maxItems"):
+            if bound in items:
+                node[bound] = items.pop(bound)
     members = node.get("allOf")
     if isinstance(members, list) and {} in members:
         # {format: nullable} became {} above: the allOf as a whole may be null.

@@ -114,13 +114,36 @@ class World:
     def task(self) -> int:
         return int(self.call("POST", "/async_tasks", {"type": "BulkPauseFlows", "arguments": {"flow_ids": []}})["id"])
 
+    def data_map(self) -> int:
+        return int(self.call("POST", "/data_maps", {
+            "name": self.name("lookup"), "data_type": "string", "map_primary_key": "code",
+            "data_map": [{"code": "1", "label": "one"}, {"code": "2", "label": "two"}]})["id"])
+
+    def notification_setting(self) -> int:
+        return int(self.call("POST", "/notification_settings", {
+            "notification_type_id": 3, "channel": "EMAIL", "resource_id": self.ids["source"]})["id"])
+
+    def channel_setting(self) -> int:
+        return int(self.call("POST", "/notification_channel_settings", {
+            "channel": "SLACK", "config": {"webhook_url": "https://hooks.example/contract"}})["id"])
+
+    def quarantined_user(self) -> int:
+        """The admin, whose quarantine settings exist from the first call on."""
+        if "quarantined" not in self.ids:
+            self.ids["quarantined"] = self.sandbox.users["admin"]
+            self.call("POST", f"/users/{self.ids['quarantined']}/quarantine_settings", {
+                "data_credentials_id": self.ids["credential"], "config": {"path": "quarantine/"}})
+        return self.ids["quarantined"]
+
     def make(self, kind: str) -> int:
         makers: dict[str, Callable[[], int]] = {
             "credential": self.credential, "source": self.source, "nexset": self.nexset, "sink": self.sink,
             "flow": self.flow, "project": self.project, "team": self.team, "user": self.user, "org": self.org,
             "notification": self.notification, "task": self.task,
             "transform": lambda: self.code("transforms"), "code_container": lambda: self.code("code_containers"),
-            "attribute_transform": lambda: self.code("attribute_transforms"),
+            "attribute_transform": lambda: self.code("attribute_transforms"), "data_map": self.data_map,
+            "notification_setting": self.notification_setting, "channel_setting": self.channel_setting,
+            "notification_type": lambda: 3,
         }
         return makers[kind]()
 
@@ -139,23 +162,36 @@ PARAMETER_KIND = {
     "flow_id": "flow", "data_flow_id": "flow", "project_id": "project", "team_id": "team", "user_id": "user",
     "org_id": "org", "notification_id": "notification", "task_id": "task", "transform_id": "transform",
     "code_container_id": "code_container", "attribute_transform_id": "attribute_transform",
+    "data_map_id": "data_map", "notification_setting_id": "notification_setting",
+    "notification_channel_setting_id": "channel_setting", "notification_type_id": "notification_type",
 }
+# Enum-typed path parameters whose first value names nothing the world has.
+PATH_VALUES = {"/notification_settings/{resource_type}/{resource_id}": {"resource_type": "SOURCE"}}
 RESOURCE_KIND = {"data_sources": "source", "data_sets": "nexset", "data_sinks": "sink"}
 
 
 def path_for(world: World, operation: Operation) -> str:
     """The concrete path: enum parameters take their first value, ids name the world's (or a fresh) resource."""
-    fresh = operation.method == "DELETE" and not operation.path.endswith(("/accessors", "/members", "/flows"))
+    fresh = operation.method == "DELETE" and not operation.path.endswith(
+        ("/accessors", "/members", "/flows", "/data_flows", "/custodians", "/quarantine_settings", "{entry_keys}"))
     path = operation.path.partition("?")[0]
     resource_type = "data_sources"
     for parameter in openapi_path_parameters(operation):
         name = parameter["name"]
-        if name == "resource_type":
+        if name in PATH_VALUES.get(operation.path, {}):
+            value = PATH_VALUES[operation.path][name]
+        elif name == "user_id" and "/quarantine_settings" in operation.path:
+            # POST creates them for a user who has none; the other methods need them to exist.
+            value = str(world.sandbox.users["operator"] if operation.method == "POST" else world.quarantined_user())
+        elif name == "entry_keys":
+            value = "1,2"
+        elif name == "resource_type":
             value = resource_type
         elif name in PARAMETER_KIND:
             value = str(world.id_of(PARAMETER_KIND[name], fresh))
         elif name == "resource_id":
-            value = str(world.id_of(RESOURCE_KIND[resource_type], fresh))
+            value = str(world.id_of(RESOURCE_KIND.get(resource_type, "source"), fresh))
+
         else:
             value = sample(parameter)
         path = path.replace("{" + name + "}", value)
@@ -174,8 +210,12 @@ def sample(parameter: dict[str, Any]) -> str:
     return sample_values(openapi.DOCUMENT, parameter)[0]
 
 
+QUERY_VALUES = {"/notification_types/list": {"event_type": "ERROR", "resource_type": "SOURCE"}}
+
+
 def query_for(world: World, operation: Operation) -> dict[str, Any]:
     params: dict[str, Any] = dict(item.split("=", 1) for item in operation.query.split("&") if item)
+    params.update(QUERY_VALUES.get(operation.path, {}))
     for parameter in openapi.query_parameters(operation):
         name = parameter["name"]
         if not parameter.get("required") or name in params:
@@ -199,6 +239,22 @@ def accessors_body(world: World) -> dict:
 
 
 BODIES: dict[tuple[str, str], Callable[[World], Any]] = {
+    ("POST", "/data_maps"): lambda w: {"name": "contract new", "data_type": "string", "map_primary_key": "code"},
+    ("PUT", "/data_maps/{data_map_id}/entries"): lambda w: {"entries": [{"code": "3", "label": "three"}]},
+    ("POST", "/notification_settings"): lambda w: {"notification_type_id": 1, "channel": "APP"},
+    ("POST", "/notification_channel_settings"): lambda w: {"channel": "EMAIL", "config": {"email": "ops@sandbox.local"}},
+    ("PUT", "/notification_channel_settings/{notification_channel_setting_id}"): lambda w: {
+        "config": {"email": "ops2@sandbox.local"}},
+    ("PUT", "/notification_settings/{notification_setting_id}"): lambda w: {"status": "PAUSED"},
+    ("POST", "/users/{user_id}/quarantine_settings"): lambda w: {"data_credentials_id": w.ids["credential"],
+                                                                  "config": {"path": "quarantine/"}},
+    ("PUT", "/users/{user_id}/quarantine_settings"): lambda w: {"config": {"path": "quarantine/v2/"}},
+    ("POST", "/orgs/{org_id}/custodians"): lambda w: {"custodians": [{"id": w.sandbox.users["operator"]}]},
+    ("PUT", "/orgs/{org_id}/custodians"): lambda w: {"custodians": [{"id": w.sandbox.users["operator"]}]},
+    ("DELETE", "/orgs/{org_id}/custodians"): lambda w: {"custodians": [{"id": w.sandbox.users["operator"]}]},
+    ("POST", "/projects/{project_id}/data_flows"): lambda w: {"flows": [w.ids["flow"]]},
+    ("PUT", "/projects/{project_id}/data_flows"): lambda w: {"flows": [w.ids["flow"]]},
+    ("DELETE", "/projects/{project_id}/data_flows"): lambda w: {"flows": [w.ids["flow"]]},
     ("POST", "/async_tasks"): lambda w: {"type": "BulkPauseFlows", "arguments": {"flow_ids": []}},
     ("POST", "/data_credentials"): lambda w: {"name": "contract new", "credentials_type": "s3", "credentials": S3},
     ("POST", "/data_sources"): lambda w: {"name": "contract new", "source_type": "s3",

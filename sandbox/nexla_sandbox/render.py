@@ -90,7 +90,7 @@ class Renderer:
     def common(self, kind: str, record: dict) -> dict:
         roles = self.roles(kind, record)
         return {
-            "id": record["id"], "name": record.get("name"), "description": record.get("description"),
+            "id": record["id"], "name": record.get("name"), "description": record.get("description") or "",
             "owner": self.owner(record.get("owner_id")), "org": self.org(record.get("org_id")),
             "owner_id": record.get("owner_id"), "org_id": record.get("org_id"),
             "access_roles": {"roles": roles} if kind in CODE_KINDS else roles,

@@ -227,14 +227,18 @@ class Renderer:
 
     def _code(self, kind: str, record: dict, base: dict) -> dict:
         used = [d["id"] for d in self.store.list("data_sets", {"transform_id": record["id"]})]
-        shaped = {**base, "resource_type": record.get("resource_type") or ("transform" if kind == "transforms" else "attribute_transform" if kind == "attribute_transforms" else "code_container"),
+        # Nexla's OpenAPI: every reusable transform is a code container of resource_type "transform"
+        # unless made as something else (ai_function, source, sink, error, validator).
+        shaped = {**base, "resource_type": record.get("resource_type") or "transform",
                   "reusable": record.get("reusable", True), "code_type": record.get("code_type"),
                   "output_type": record.get("output_type"), "code_encoding": record.get("code_encoding"),
-                  "code": record.get("code"), "code_config": record.get("code_config"),
+                  "code": record.get("code"), "code_config": record.get("code_config") or {},
                   "custom_config": record.get("custom_config"), "data_credentials": None,
                   "runtime_data_credentials": None, "data_sets": used}
         if kind == "code_containers":
-            shaped.update(public=bool(record.get("public")), ai_function_type=record.get("ai_function_type"))
+            shaped["public"] = bool(record.get("public"))
+            if record.get("ai_function_type"):
+                shaped["ai_function_type"] = record["ai_function_type"]
         return shaped
 
     def _transforms(self, record: dict, base: dict, **_: Any) -> dict:

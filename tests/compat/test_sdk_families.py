@@ -8,15 +8,15 @@ status, run-now and flow update, each through the SDK's own calls against the sa
 from __future__ import annotations
 
 import pytest
+from nexla_ops.operations.deploy import apply_deployment
+from nexla_sandbox.runtime.demo import write_demo_data
 from nexla_sdk import NexlaClient
 from nexla_sdk.models.lookups.requests import LookupCreate, LookupUpdate
 from nexla_sdk.models.notifications.requests import NotificationChannelSettingCreate, NotificationSettingCreate
 from nexla_sdk.models.organizations.custodians import OrgCustodianRef, OrgCustodiansPayload
 from nexla_sdk.models.organizations.requests import OrgMemberActivateDeactivateRequest
 
-from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
-from nexla_ops.operations.deploy import apply_deployment
 
 
 @pytest.fixture

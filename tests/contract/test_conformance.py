@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema.exceptions import ValidationError, best_match
-
 from nexla_ops.operations.deploy import apply_deployment
 from nexla_sandbox.runtime.demo import write_demo_data
 from nexla_sandbox.testing import SandboxHandle, running_sandbox
+
 from tests.contract import openapi
 from tests.helpers.deploy import SECRET_ENV, client_for, control, make_spec
 from tools.gen_coverage import Operation, build_app, operations, serving_routes

@@ -63,7 +63,7 @@ def day_bounds(ctx: Ctx) -> tuple[float, float]:
             if value.isdigit():
                 stamp = float(value)
             else:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                parsed = datetime.fromisoformat(value)
                 stamp = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
         except (ValueError, OverflowError):
             stamp = -1.0

@@ -22,7 +22,7 @@ from typing import Any
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.params import optional_dict, require_int, require_str
+from nexla_sandbox.params import optional_dict, require_int
 from nexla_sandbox.routes.common import Ctx, route, status_ok
 from nexla_sandbox.routes.resources import change, insert, reference, remove
 

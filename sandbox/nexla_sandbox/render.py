@@ -117,8 +117,10 @@ class Renderer:
             kind: [r["id"] for r in self.store.list(kind, {"data_credentials_id": record["id"]})]
             for kind in ("data_sources", "data_sinks")
         }
+        # verified_at is a string in Nexla's OpenAPI: an unverified credential leaves it out.
+        verified = {"verified_at": record["verified_at"]} if record.get("verified_at") else {}
         return {**base, "credentials_type": record["credentials_type"],
-                "verified_status": record.get("verified_status", "UNVERIFIED"), "verified_at": record.get("verified_at"),
+                "verified_status": record.get("verified_status", "UNVERIFIED"), **verified,
                 "credentials_version": "1", "connector": connector(record["credentials_type"]),
                 "credentials_non_secure_data": non_secure_data(self.store.credential_secrets(record["id"])),
                 "api_keys": [], "template_config": record.get("template_config"),
@@ -253,7 +255,9 @@ class Renderer:
     def _notifications(self, record: dict, base: dict, **_: Any) -> dict:
         return {**base, "level": record.get("level", "INFO"), "resource_type": record.get("resource_type") or "SOURCE",
                 "resource_id": record.get("resource_id"), "message_id": int(record.get("message_id") or 0),
-                "message": record.get("message") or "", "read_at": record.get("read_at")}
+                "message": record.get("message") or "",
+                # read_at is a string in Nexla's OpenAPI: an unread notification leaves it out.
+                **({"read_at": record["read_at"]} if record.get("read_at") else {})}
 
     def _async_tasks(self, record: dict, base: dict, **_: Any) -> dict:
         return {"id": record["id"], "type": record.get("type"), "status": record.get("status"),

@@ -67,12 +67,9 @@ NONCONFORMING = {
     **{f"{method} /projects/{{project_id}}/flows": SDK_PROJECT_FLOWS for method in ("POST", "PUT", "DELETE")},
     "PUT /{resource_type}/{resource_id}/activate": "the resource's nexsets carry 'version' (additionalProperties: false)",
     "PUT /{resource_type}/{resource_id}/pause": "the resource's nexsets carry 'version' (additionalProperties: false)",
-    "POST /data_credentials": "an unverified credential answers verified_at null; the schema types it a string",
     "POST /data_sets": "output_schema is null until detection; the schema types it an object",
     "GET /data_sinks/{sink_id}?expand=1": "the expanded nexset's output_schema properties are JSON schemas; "
                                            "the document types them as strings",
-    "GET /notifications": "an unread notification answers read_at null; the schema types it a string",
-    "GET /notifications/{notification_id}": "an unread notification answers read_at null; the schema types it a string",
     "GET /users?expand=1": "users carry account_summary, which the User schema does not allow",
     "GET /users/{user_id}?expand=1": "users carry account_summary, which the User schema does not allow",
 }

@@ -52,7 +52,6 @@ NONCONFORMING = {
     "POST /async_tasks": AWAITING, "GET /async_tasks/{task_id}": AWAITING,
     "POST /async_tasks/{task_id}/acknowledge": AWAITING, "GET /async_tasks/{task_id}/download_link": AWAITING,
     "POST /async_tasks/{task_id}/rerun": AWAITING, "POST /data_credentials/{credential_id}/probe/sample": AWAITING,
-    "GET /data_flows/{resource_type}/{resource_id}/logs": AWAITING,
     **{f"{method} {path}": SDK_CODE_ROLES for method, path in (
         ("POST", "/attribute_transforms"), ("GET", "/attribute_transforms/{attribute_transform_id}"),
         ("PUT", "/attribute_transforms/{attribute_transform_id}"), ("POST", "/code_containers"),

@@ -37,7 +37,7 @@ from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import integer, page_window
 from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.routes.flows import anchor_of_node, tree
-from nexla_sandbox.routes.resources import change, visible
+from nexla_sandbox.routes.resources import change, list_scope
 from nexla_sandbox.state.flows import root_of
 
 HEALTH = ("HEALTHY", "WARNING", "UNHEALTHY", "UNKNOWN")
@@ -93,8 +93,8 @@ def health_of(ctx: Ctx, root: dict) -> dict:
 
 
 def scoped_roots(ctx: Ctx) -> list[dict]:
-    """Root sources the caller can read, narrowed by ``org_id``/``owner_id``."""
-    roots = visible(ctx, "data_sources", ctx.store.list("data_sources"))
+    """Root sources the caller lists (``access_role`` as for lists), narrowed by ``org_id``/``owner_id``."""
+    roots = ctx.store.list("data_sources", scope=list_scope(ctx, "data_sources"))
     for name in ("org_id", "owner_id"):
         wanted = integer(ctx.query, name)
         if wanted is not None:

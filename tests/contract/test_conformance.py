@@ -178,6 +178,10 @@ class World:
                 "data_credentials_id": self.ids["credential"], "config": {"path": "quarantine/"}})
         return self.ids["quarantined"]
 
+    def runtime(self) -> int:
+        return int(self.call("POST", "/runtimes", {"name": self.name("runtime"), "dockerpath": "nexla/python:3.11",
+                                                   "config": {"memory_mb": 512}})["id"])
+
     def make(self, kind: str) -> int:
         makers: dict[str, Callable[[], int]] = {
             "credential": self.credential, "source": self.source, "nexset": self.nexset, "sink": self.sink,
@@ -186,7 +190,7 @@ class World:
             "transform": lambda: self.code("transforms"), "code_container": lambda: self.code("code_containers"),
             "attribute_transform": lambda: self.code("attribute_transforms"), "data_map": self.data_map,
             "notification_setting": self.notification_setting, "channel_setting": self.channel_setting,
-            "notification_type": lambda: 3,
+            "notification_type": lambda: 3, "runtime": self.runtime,
         }
         return makers[kind]()
 
@@ -207,6 +211,7 @@ PARAMETER_KIND = {
     "code_container_id": "code_container", "attribute_transform_id": "attribute_transform",
     "data_map_id": "data_map", "notification_setting_id": "notification_setting",
     "notification_channel_setting_id": "channel_setting", "notification_type_id": "notification_type",
+    "runtime_id": "runtime",
 }
 # Enum-typed path parameters whose first value names nothing the world has.
 PATH_VALUES = {"/notification_settings/{resource_type}/{resource_id}": {"resource_type": "SOURCE"}}
@@ -282,6 +287,7 @@ def accessors_body(world: World) -> dict:
 
 
 BODIES: dict[tuple[str, str], Callable[[World], Any]] = {
+    ("POST", "/runtimes"): lambda w: {"name": "contract new", "dockerpath": "nexla/python:3.11"},
     ("POST", "/data_maps"): lambda w: {"name": "contract new", "data_type": "string", "map_primary_key": "code"},
     ("PUT", "/data_maps/{data_map_id}/entries"): lambda w: {"entries": [{"code": "3", "label": "three"}]},
     ("POST", "/notification_settings"): lambda w: {"notification_type_id": 1, "channel": "APP"},

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
-from nexla_ops.operations.deploy import FlowSpec, parse_spec
+from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, parse_spec
 
 SECRET_ENV = "DEMO_S3_SECRET"
 MUTATING = ("POST ", "PUT ", "DELETE ", "PATCH ")
@@ -87,3 +87,25 @@ async def inventory(client: AsyncNexlaClient) -> dict[str, list[tuple[int, str]]
     for kind in ("data_credentials", "data_sources", "data_sets", "data_sinks", "projects"):
         found[kind] = [(item["id"], item.get("name")) async for item in client.paginate(f"/{kind}", per_page=100)]
     return found
+
+
+def announced(plan: DeployPlan) -> set[tuple[str, str]]:
+    """(path, action) of every change the plan says apply makes."""
+    return {(c.path, c.action) for c in plan.changes if c.action in ("create", "update", "delete", "detect")}
+
+
+def applied_changes(result: DeployResult) -> set[tuple[str, str]]:
+    """(path, action) of what apply did, mapped back to plan paths by resource id or name."""
+    plan = result.plan
+    assert plan is not None
+    by_key = {(c.kind, c.name): c.path for c in plan.changes}
+    by_id = {(c.kind, c.id): c.path for c in plan.changes if c.id is not None}
+    out = set()
+    for ref in result.created:
+        out.add((by_key.get((ref.kind, ref.name)) or by_id.get((ref.kind, ref.id)) or "source.detected", "create"))
+    for ref in result.updated:
+        out.add((by_id[(ref.kind, ref.id)], "update"))
+    for ref in result.deleted:
+        out.add((by_id[(ref.kind, ref.id)], "delete"))
+    out.update(("project.flows", "update") for _ in result.linked)
+    return {(path, "detect" if path == "source.detected" else action) for path, action in out}

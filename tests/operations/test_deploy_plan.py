@@ -7,9 +7,9 @@ import copy
 
 import pytest
 
-from nexla_ops.operations.deploy import DeployPlan, DeployResult, apply_deployment, parse_spec, plan_deployment
+from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, TRANSFORM, client_for, spec_data
+from tests.helpers.deploy import SECRET_ENV, TRANSFORM, announced, applied_changes, client_for, spec_data
 
 
 @pytest.fixture(autouse=True)
@@ -20,25 +20,6 @@ def _secret(monkeypatch):
 @pytest.fixture
 def demo(sandbox):
     return write_demo_data(sandbox.data_dir)
-
-
-def announced(plan: DeployPlan) -> set[tuple[str, str]]:
-    """(path, action) of every change the plan says apply makes."""
-    return {(c.path, c.action) for c in plan.changes if c.action in ("create", "update", "delete", "detect")}
-
-
-def done(result: DeployResult, plan: DeployPlan) -> set[tuple[str, str]]:
-    """(path, action) of what apply did, mapped back to plan paths by resource id or name."""
-    by_key = {(c.kind, c.name): c.path for c in plan.changes}
-    by_id = {(c.kind, c.id): c.path for c in plan.changes if c.id is not None}
-    out = set()
-    for ref in result.created:
-        out.add((by_key.get((ref.kind, ref.name)) or by_id.get((ref.kind, ref.id)) or "source.detected", "create"))
-    for ref in result.updated:
-        out.add((by_id[(ref.kind, ref.id)], "update"))
-    for ref in result.deleted:
-        out.add((by_id[(ref.kind, ref.id)], "delete"))
-    return {(path, "detect" if path == "source.detected" else action) for path, action in out}
 
 
 def second_nexset(name: str) -> dict:
@@ -70,6 +51,6 @@ async def test_a_new_nexset_reparents_what_follows_and_the_plan_says_so(sandbox,
             assert actions["destinations[0]"] == "update"  # it now reads the new last nexset
         result = await apply_deployment(client, spec)
         assert result.status == "applied", result.error
-        assert done(result, result.plan) == announced(result.plan) == announced(plan)
+        assert applied_changes(result) == announced(result.plan) == announced(plan)
         again = await plan_deployment(client, spec)
         assert again.unchanged, [c for c in again.changes if c.action != "unchanged"]

@@ -100,6 +100,7 @@ class DeployResult(BaseModel):
     )
     updated: list[ResourceRef] = Field(default_factory=list)
     deleted: list[ResourceRef] = Field(default_factory=list, description="Resources the spec no longer names.")
+    linked: list[ResourceRef] = Field(default_factory=list, description="Projects the flow was added to.")
     active: bool = False
     plan: DeployPlan | None = None
     validation: ValidationReport | None = None
@@ -478,6 +479,7 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
         name=spec.name, status=status, flow_id=journal.flow_id, source_id=journal.source_id,
         resources=runner.resources, created=journal.created, adopted=journal.adopted,
         updated=[ref for ref, _ in journal.updated], deleted=journal.deleted,
+        linked=[ResourceRef(kind="projects", id=project_id) for project_id, _ in journal.project_links],
         active=bool(_statuses(tree)) and all(s == "ACTIVE" for s in _statuses(tree).values()),
         plan=plan, validation=report,
     )

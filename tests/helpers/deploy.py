@@ -50,9 +50,10 @@ def spec_yaml(**overrides: Any) -> str:
     return yaml.safe_dump(spec_data(**overrides), sort_keys=False)
 
 
-def client_for(sandbox: Any) -> AsyncNexlaClient:
+def client_for(sandbox: Any, **settings: Any) -> AsyncNexlaClient:
+    """A client for the sandbox's org admin; ``settings`` override e.g. ``timeout_s``, ``max_attempts``."""
     env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.service_key, "NEXLA_AUDIT_LOG": ""}
-    return AsyncNexlaClient(Settings.from_env(env=env))
+    return AsyncNexlaClient(Settings.from_env(env=env, **settings))
 
 
 def control(sandbox: Any, method: str, path: str, json: Any = None) -> Any:
@@ -61,10 +62,20 @@ def control(sandbox: Any, method: str, path: str, json: Any = None) -> Any:
     return response.json() if response.content else None
 
 
-def inject_fault(sandbox: Any, method: str, path: str, status: int = 500, count: int = 1) -> None:
-    """The next ``count`` requests matching ``method`` and the ``path`` regex answer ``status``."""
+def inject_fault(sandbox: Any, method: str, path: str, status: int = 500, count: int = 1, **options: Any) -> None:
+    """The next ``count`` requests matching ``method`` and the ``path`` regex answer ``status``.
+
+    ``options`` are further fault fields, e.g. ``retry_after="1"`` or ``after_commit=True``."""
     control(sandbox, "POST", "faults", {"method": method, "path": path, "status": status, "count": count,
-                                        "retry_after": None, "body": None, "delay_s": 0})
+                                        "retry_after": None, "body": None, "delay_s": 0, **options})
+
+
+def sandbox_has_after_commit_faults(sandbox: Any) -> bool:
+    """Whether this sandbox can process a request and then lose its answer (``after_commit``)."""
+    inject_fault(sandbox, "GET", r"^/never-requested$", status=504, count=1, after_commit=True)
+    faults = control(sandbox, "GET", "faults")
+    control(sandbox, "DELETE", "faults")
+    return any("after_commit" in fault for fault in faults)
 
 
 def reset_requests(sandbox: Any) -> None:

@@ -131,11 +131,14 @@ async def test_after_commit_loss_on_every_create_converges_without_duplicates(sa
 async def test_a_lost_create_found_only_by_rollback_is_deleted(sandbox, demo):
     if not sandbox_has_after_commit_faults(sandbox):
         pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    async def lose_answer_and_lookup(event: ProgressEvent) -> None:
+        if event.step == "destinations" and event.message.startswith("creating"):
+            inject_fault(sandbox, "POST", r"^/data_sinks$", status=0, count=1, after_commit=True)
+            inject_fault(sandbox, "GET", r"^/data_sinks$", status=503, count=2)  # the lookup after the loss fails too
+
     async with client_for(sandbox, max_attempts=2) as client:
         before = await inventory(client)
-        inject_fault(sandbox, "POST", r"^/data_sinks$", status=0, count=1, after_commit=True)
-        inject_fault(sandbox, "GET", r"^/data_sinks$", status=503, count=2)  # the lookup after the loss fails too
-        result = await apply_deployment(client, make_spec())
+        result = await apply_deployment(client, make_spec(), lose_answer_and_lookup)
         assert result.status == "rolled_back" and result.failed_step == "destinations"
         assert result.rollback.clean, result.rollback.not_undone
         assert "data_sinks" in {r.kind for r in result.rollback.deleted}

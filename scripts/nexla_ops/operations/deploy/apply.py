@@ -204,7 +204,7 @@ class _Apply:
         self.resources: list[ResourceRef] = []
         self.ids: dict[str, int] = {}
         self.created_paths: set[str] = set()
-        self.known_ids: set[int] = set()
+        self.known_ids: dict[str, set[int]] = {}  # kind -> ids that are not a lost create of this run
         self.probed = False
         self.discovery_activated = False
 
@@ -212,7 +212,9 @@ class _Apply:
         journal = self.journal
         journal.flow_was_active = plan.flow_active
         journal.flow_id = plan.flow_id
-        self.known_ids = {c.id for c in plan.changes if c.id is not None}
+        for planned in plan.changes:
+            if planned.id is not None:
+                self.known_ids.setdefault(planned.kind, set()).add(planned.id)
         for change in plan.changes:
             self.step = step_of(change)
             if self.step not in ("project", "credentials") and not self.probed:
@@ -274,13 +276,14 @@ class _Apply:
         async def note(message: str) -> None:
             await _emit(self.progress, self.step, message)
 
-        record, adopted = await create_resource(self.client, change.kind, body, self.known_ids, self.journal.pending, note)
+        known = self.known_ids.setdefault(change.kind, set())
+        record, adopted = await create_resource(self.client, change.kind, body, known, self.journal.pending, note)
         ref = ResourceRef(kind=change.kind, id=int(record["id"]), name=record.get("name"))
         self.journal.created.append(ref)
         if adopted:
             await _emit(self.progress, self.step, f"the create's answer was lost; adopted {change.kind} {ref.id}")
             self.journal.adopted.append(ref)
-        self.known_ids.add(ref.id)
+        known.add(ref.id)
         self.ids[change.path] = ref.id
         self.created_paths.add(change.path)
 

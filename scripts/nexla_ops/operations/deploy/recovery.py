@@ -48,6 +48,11 @@ MARKERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Planning finds a project by name (tagged or not: see state.find_project), so a lost project
+# create is found the same way.
+FOUND_BY_NAME = frozenset({"projects"})
+
+
 def is_ambiguous(error: BaseException) -> bool:
     """True when a request may have been processed although no answer arrived."""
     if isinstance(error, RequestTimeoutError | ConnectionFailedError):
@@ -87,7 +92,7 @@ async def find_created(client: Any, pending: PendingCreate) -> dict[str, Any] | 
     for record in await list_all(client, f"/{pending.kind}"):
         if record.get("name") != body.get("name") or not record.get("id") or int(record["id"]) in pending.known_ids:
             continue
-        if tag is not None and not has_tag(record, tag):
+        if tag is not None and pending.kind not in FOUND_BY_NAME and not has_tag(record, tag):
             continue
         if any(_marker(record, key) is not None and _marker(record, key) != body.get(key)
                for key in MARKERS.get(pending.kind, ()) if key in body):

@@ -61,15 +61,17 @@ async def test_deploys_under_faults_end_applied_or_rolled_back_and_converge(sand
                 outcomes[result.status] += 1
             fired += sum(fault["matched"] for fault in control(sandbox, "GET", "faults"))
             control(sandbox, "DELETE", "faults")
-            again = await apply_deployment(client, spec)
-            assert again.status in ("applied", "unchanged"), (again.failed_step, again.error)
-            assert (await plan_deployment(client, spec)).unchanged
-            found = await inventory(client)
+            async with client_for(sandbox) as rerun:  # a later run: its own circuit breaker
+                again = await apply_deployment(rerun, spec)
+                assert again.status in ("applied", "unchanged"), (again.failed_step, again.error)
+                assert (await plan_deployment(rerun, spec)).unchanged
+                found = await inventory(rerun)
             for kind in ("data_credentials", "data_sources", "data_sets", "data_sinks"):
                 names = Counter(name for _, name in found[kind] if name and name.startswith("chaos"))
                 assert not [n for n, c in names.items() if c > 1], (kind, names)
         assert sum(outcomes.values()) == ROUNDS
         assert fired >= ROUNDS, "the fault mix never fired"
+    async with client_for(sandbox) as client:
         result = await destroy_deployment(client, parse_spec(variant(ROUNDS - 1)), confirm=True)
         assert not result.not_deleted
         assert await inventory(client) == before

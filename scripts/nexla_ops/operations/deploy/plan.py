@@ -26,7 +26,6 @@ from nexla_ops.operations.deploy.state import Existing, credential_keys, discove
 from nexla_ops.redaction import redact
 
 Action = Literal["create", "update", "delete", "unchanged", "use", "detect", "conflict"]
-Method = Literal["POST", "PUT", "DELETE"]
 MUTATING: tuple[Action, ...] = ("create", "update", "delete", "detect")
 
 
@@ -49,7 +48,9 @@ class PlannedChange(BaseModel):
     )
     id: int | None = Field(default=None, description="Id of the existing resource, when there is one.")
     changes: dict[str, FieldChange] = Field(default_factory=dict, description="For an update: each field that differs.")
-    method: Method | None = Field(default=None, description="The request apply sends (none for unchanged/use/detect).")
+    method: str | None = Field(
+        default=None, description="POST, PUT or DELETE: the request apply sends (none for unchanged/use/detect)."
+    )
     endpoint: str | None = Field(default=None, description="Request path, e.g. /data_sets or /data_sets/12.")
     body: dict[str, Any] | None = Field(default=None, description="The exact request body apply sends.")
     refs: dict[str, str] = Field(

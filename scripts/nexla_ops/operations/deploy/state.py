@@ -184,7 +184,9 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
         else:
             stale.append(nexset)
     depth = _depths(resources["data_sets"])
-    existing.stale_nexsets = sorted(stale, key=lambda n: (-depth.get(int(n["id"]), 0), -int(n["id"])))
+    foreign = _feeds_foreign(resources, tag)
+    kept = [n for n in stale if int(n["id"]) not in foreign]
+    existing.stale_nexsets = sorted(kept, key=lambda n: (-depth.get(int(n["id"]), 0), -int(n["id"])))
     for sink in resources["data_sinks"].values():
         if not has_tag(sink, tag):
             continue
@@ -193,6 +195,22 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
         else:
             existing.stale_sinks.append(sink)
     return existing
+
+
+def _feeds_foreign(resources: dict[str, dict[int, dict[str, Any]]], tag: str) -> set[int]:
+    """Nexsets with a resource of someone else (untagged) below them: removing them would break it."""
+    nexsets = resources["data_sets"]
+    out: set[int] = set()
+    below = [(parent_of(n), n) for n in nexsets.values()]
+    below += [(int(s["data_set_id"]) if s.get("data_set_id") else None, s) for s in resources["data_sinks"].values()]
+    for parent, child in below:
+        if has_tag(child, tag) or parent is None:
+            continue
+        current: int | None = parent
+        while current is not None and current in nexsets and current not in out:
+            out.add(current)
+            current = parent_of(nexsets[current])
+    return out
 
 
 def _depths(nexsets: dict[int, dict[str, Any]]) -> dict[int, int]:

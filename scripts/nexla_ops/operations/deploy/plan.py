@@ -118,7 +118,12 @@ def matches(current: Any, wanted: Any) -> bool:
 
 
 def official_transform(transform: dict[str, Any]) -> dict[str, Any]:
-    """The transform as deploy sends it. The one place a spec's transform becomes a request body."""
+    """The transform as deploy sends it: the one place a spec's transform becomes a request body.
+
+    Today the spec's transform is sent as written. Converting the authoring form into Nexla's
+    official one (Jolt operations, ``nexla.custom``) belongs here, with validate refusing, before
+    anything is sent, an authoring operation that has no official equivalent.
+    """
     return transform
 
 

@@ -230,7 +230,7 @@ def _depths(nexsets: dict[int, dict[str, Any]]) -> dict[int, int]:
 
 async def name_conflicts(client: Any, spec: FlowSpec, existing: Existing) -> list[dict[str, Any]]:
     """Nexsets/destinations the spec would create whose names are taken by resources outside this
-    deployment (the API refuses duplicate names per owner)."""
+    deployment. Nexla would accept the duplicate; the plan refuses to make a look-alike instead."""
     conflicts = list(existing.conflicts)
     missing_sets = {n.name for n in spec.nexsets} - set(existing.nexsets)
     missing_sinks = {d.name for d in spec.destinations} - set(existing.sinks)

@@ -28,7 +28,7 @@ from nexla_sdk.models.code_containers.requests import CodeContainerCreate
 from nexla_sdk.models.code_containers.responses import CodeContainer
 from nexla_sdk.models.common import LogEntry
 from nexla_sdk.models.credentials.requests import CredentialCreate, ProbeSampleRequest, ProbeTreeRequest
-from nexla_sdk.models.credentials.responses import Credential, ProbeSampleResponse
+from nexla_sdk.models.credentials.responses import Credential, ProbeSampleResponse, ProbeTreeResponse
 from nexla_sdk.models.destinations.requests import DestinationCreate
 from nexla_sdk.models.destinations.responses import Destination
 from nexla_sdk.models.metrics.enums import ResourceType
@@ -92,14 +92,11 @@ def test_credentials(sdk: NexlaClient, built: dict) -> None:
 
 
 def test_probe_tree_and_sample(sdk: NexlaClient, built: dict) -> None:
-    # Nexla's probe tree answers {status, message, connection_type, output}; nexla-sdk 1.0.8's
-    # ProbeTreeResponse requires an `object` field instead, so its probe_tree cannot parse the real
-    # answer (an SDK defect): read the tree raw, parse the sample with the SDK's model.
-    tree = sdk.request("POST", f"/data_credentials/{built['credential'].id}/probe/tree",
-                       json=ProbeTreeRequest(depth=2, path="ingest/").model_dump(exclude_none=True))
-    assert tree["status"] == "ok" and tree["output"]
+    # ProbeTreeRequest requires depth (contract 6.18).
+    tree = sdk.credentials.probe_tree(built["credential"].id, ProbeTreeRequest(depth=2, path="ingest/"))
+    assert isinstance(tree, ProbeTreeResponse) and tree.object
     sample = sdk.credentials.probe_sample(built["credential"].id, ProbeSampleRequest(path="ingest/orders/"))
-    assert isinstance(sample, ProbeSampleResponse) and sample.output
+    assert isinstance(sample, ProbeSampleResponse) and sample.output["response"]["data"]
 
 
 def test_sources(sdk: NexlaClient, built: dict) -> None:

@@ -13,10 +13,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXAMPLES = """\
 examples:
   nexla-mcp                                  stdio, every tool (NEXLA_SERVICE_KEY, NEXLA_API_URL from the env)
+  nexla-mcp skill install                    copy the skill into ~/.claude/skills/ (--agent codex, --target DIR)
   nexla-mcp --sandbox                        try it without an account: local sandbox with demo data
   nexla-mcp --read-only                      only reading tools; the client refuses any change
   nexla-mcp --toolsets discover,monitor,logs --exclude-tools get_resource
@@ -58,7 +60,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_skill_parser() -> argparse.ArgumentParser:
+    from .skill_bundle import AGENT_SKILL_DIRS, SKILL_NAME
+
+    folders = ", ".join(f"{agent} {folder}" for agent, folder in AGENT_SKILL_DIRS.items())
+    parser = argparse.ArgumentParser(
+        prog="nexla-mcp skill",
+        description=f"Install the {SKILL_NAME} Agent Skill (SKILL.md, reference documents, scripts, examples).",
+        epilog=f"skills folders: {folders}",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    install = commands.add_parser("install", help="copy the skill into an agent's skills folder")
+    install.add_argument("--agent", choices=tuple(AGENT_SKILL_DIRS), default="claude", help="whose skills folder")
+    install.add_argument("--target", type=Path, help="skills folder to install into (wins over --agent)")
+    return parser
+
+
+def skill_main(argv: Sequence[str]) -> int:
+    """``nexla-mcp skill install``: prints the installed folder on stdout, the next step on stderr."""
+    from .skill_bundle import SkillInstallError, install_skill
+
+    args = build_skill_parser().parse_args(argv)
+    try:
+        folder = install_skill(agent=args.agent, target=args.target)
+    except (SkillInstallError, OSError) as exc:
+        print(f"nexla-mcp skill: {exc}", file=sys.stderr)
+        return 1
+    print(folder)
+    print("nexla-mcp skill: installed; start a new agent session to load it", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["skill"]:
+        return skill_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="nexla-mcp %(levelname)s %(message)s")
 

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test typecheck demo bench skill lock clean
+.PHONY: install test typecheck demo bench skill mcpb lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,22 @@ bench: $(STAMP)
 skill: $(STAMP)
 	$(PY) tools/build_skill.py dist
 
+# MCP Bundle for Claude Desktop: the official mcpb CLI, pinned, installed under .cache/ (needs npm).
+MCPB_VERSION := 2.1.2
+MCPB := .cache/mcpb/node_modules/.bin/mcpb
+MCPB_OUT ?= dist/nexla-data-flows-operator.mcpb
+
+$(MCPB):
+	npm install --silent --no-audit --no-fund --prefix .cache/mcpb @anthropic-ai/mcpb@$(MCPB_VERSION)
+
+mcpb: $(MCPB)
+	$(MCPB) validate manifest.json
+	mkdir -p $(dir $(MCPB_OUT))
+	$(MCPB) pack . $(MCPB_OUT)
+
 lock: $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache
+	rm -rf $(VENV) dist .pytest_cache .cache

@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         read_only=args.read_only,
     )
     try:
-        token, generated = (None, False)
+        token, generated = ("", False)
         if args.transport == "http":
             token, generated = resolve_token(args.host, os.environ.get("NEXLA_MCP_HTTP_TOKEN"))
         with contextlib.ExitStack() as stack:

@@ -2,7 +2,9 @@
 
 ``build_server(options, settings)`` is the one constructor: the console script, the sandbox
 launcher and the tests all use it. The API client is created when a session starts (the
-server's lifespan) and closed when it ends.
+server's lifespan) and closed when it ends. Tools are published from cached schemas and their
+modules imported on first call (see :mod:`nexla_mcp.tool_cache`), so start-up stays close to a
+bare ``MCPServer``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from dataclasses import dataclass
 
 from mcp.server.mcpserver import MCPServer
 
-from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 
 from . import __version__
@@ -24,7 +25,8 @@ from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .runtime import AppState
 from .selection import select_tools
-from .tool_server import NexlaServer, tool_from_spec
+from .tool_cache import published_tools
+from .tool_server import NexlaServer
 
 logger = logging.getLogger("nexla_mcp")
 
@@ -66,12 +68,15 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
+        # Imported here: the client stack is not needed to answer initialize or tools/list.
+        from nexla_ops.client import AsyncNexlaClient
+
         async with AsyncNexlaClient(settings) as client:
             yield AppState(client=client)
 
     server = NexlaServer(
         SERVER_NAME,
-        tools=[tool_from_spec(spec) for spec in specs],
+        tools=published_tools(specs),
         title="Nexla data flows operator",
         instructions=INSTRUCTIONS,
         version=__version__,

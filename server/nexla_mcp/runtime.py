@@ -38,7 +38,10 @@ class AppState:
 
 
 def app_state(ctx: Context) -> AppState:
-    return ctx.request_context.lifespan_context
+    state = ctx.request_context.lifespan_context
+    if not isinstance(state, AppState):
+        raise RuntimeError("the server was started without its lifespan (no API client)")
+    return state
 
 
 class ProgressBridge:

@@ -26,7 +26,7 @@ examples:
 
 toolsets: discover, flows, deploy, monitor, logs, access, credentials, batch, transforms (or all)
 environment: NEXLA_SERVICE_KEY or NEXLA_ACCESS_TOKEN, NEXLA_API_URL, NEXLA_READ_ONLY, NEXLA_MCP_TOOLSETS,
-  NEXLA_MCP_TOOLS, NEXLA_MCP_EXCLUDE_TOOLS, NEXLA_MCP_TRANSPORT, NEXLA_MCP_HOST, NEXLA_MCP_PORT,
+  NEXLA_MCP_TOOLS, NEXLA_MCP_EXCLUDE_TOOLS, NEXLA_MCP_SPEC_DIR, NEXLA_MCP_TRANSPORT, NEXLA_MCP_HOST, NEXLA_MCP_PORT,
   NEXLA_MCP_HTTP_TOKEN, NEXLA_MCP_ALLOWED_HOSTS, NEXLA_MCP_ALLOWED_ORIGINS, NEXLA_MCP_LOG_LEVEL
 """
 
@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=env.get("NEXLA_READ_ONLY", "").strip().lower() in _TRUE,
         help="expose only reading tools and refuse every change (wins over every other option)",
+    )
+    parser.add_argument(
+        "--spec-dir", type=Path, default=env.get("NEXLA_MCP_SPEC_DIR"),
+        help="the only folder deployment specs given as a path are read from (default: the working folder)",
     )
     parser.add_argument("--sandbox", action="store_true", help="start a local sandbox with demo data and use it")
     parser.add_argument("--log-level", default=env.get("NEXLA_MCP_LOG_LEVEL", "WARNING"), help="stderr log level")
@@ -109,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tools=tuple(split_names(args.tools)),
         exclude_tools=tuple(split_names(args.exclude_tools)),
         read_only=args.read_only,
+        spec_dir=args.spec_dir,
     )
     try:
         token, generated = ("", False)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 
@@ -35,12 +36,17 @@ SERVER_NAME = "nexla-data-flows"
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """Which tools to expose (see :mod:`nexla_mcp.selection` for the rules)."""
+    """Which tools to expose (see :mod:`nexla_mcp.selection` for the rules) and where spec files may be read.
+
+    ``spec_dir``: the only folder a spec given as a path is read from (relative paths resolve
+    against it); the working folder when the server was built, if not given.
+    """
 
     toolsets: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
     read_only: bool = False
+    spec_dir: Path | None = None
 
 
 def effective_settings(options: ServerOptions, settings: Settings | None = None) -> Settings:
@@ -66,13 +72,15 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
         read_only=settings.read_only,
     )
 
+    spec_dir = (options.spec_dir or Path.cwd()).expanduser().resolve()
+
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         # Imported here: the client stack is not needed to answer initialize or tools/list.
         from nexla_ops.client import AsyncNexlaClient
 
         async with AsyncNexlaClient(settings) as client:
-            yield AppState(client=client)
+            yield AppState(client=client, spec_dir=spec_dir)
 
     server = NexlaServer(
         SERVER_NAME,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context
@@ -32,9 +33,10 @@ Call = Callable[[Any, ProgressCallback], Awaitable[BaseModel]]
 
 @dataclass
 class AppState:
-    """Lifespan state of one server: the API client every tool uses."""
+    """Lifespan state of one server: the API client every tool uses, the folder spec files are read from."""
 
     client: Any
+    spec_dir: Path = field(default_factory=Path.cwd)
 
 
 def app_state(ctx: Context) -> AppState:
@@ -77,10 +79,16 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def success_result(result: BaseModel, *, paging_hint: str | None = None) -> CallToolResult:
-    """Structured content (scrubbed, size-limited) plus the same JSON as text for older clients."""
+def success_result(result: BaseModel, *, paging_hint: str | None = None, is_error: bool = False) -> CallToolResult:
+    """Structured content (scrubbed, size-limited) plus the same JSON as text for older clients.
+
+    ``is_error`` marks an outcome that is a full result but not a success (a deployment that was
+    invalid or rolled back), so a client never reads it as done.
+    """
     payload = fit(scrub(result.model_dump(mode="json", by_alias=True)), hint=paging_hint)
-    return CallToolResult(content=[TextContent(type="text", text=to_json(payload))], structured_content=payload)
+    return CallToolResult(
+        content=[TextContent(type="text", text=to_json(payload))], structured_content=payload, is_error=is_error
+    )
 
 
 def error_call_result(tool: str, payload: dict[str, Any]) -> CallToolResult:
@@ -95,11 +103,21 @@ def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
     return error_call_result(tool.value, error_payload(exc, tool.value))
 
 
-async def invoke(ctx: Context, tool: ToolName, call: Call, *, paging_hint: str | None = None) -> CallToolResult:
-    """Run one operation for ``tool`` and shape its outcome (see module doc)."""
+async def invoke(
+    ctx: Context,
+    tool: ToolName,
+    call: Call,
+    *,
+    paging_hint: str | None = None,
+    failed: Callable[[Any], bool] | None = None,
+) -> CallToolResult:
+    """Run one operation for ``tool`` and shape its outcome (see module doc).
+
+    ``failed(result)`` says when a returned result is not a success (then ``isError`` is true).
+    """
     try:
         with audit_context(tool=tool.value):
             result = await call(app_state(ctx).client, ProgressBridge(ctx))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
         return error_result(exc, tool)
-    return success_result(result, paging_hint=paging_hint)
+    return success_result(result, paging_hint=paging_hint, is_error=bool(failed and failed(result)))

@@ -25,6 +25,7 @@ from .documents import register_documents, register_spec_schema
 from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .runtime import AppState
+from .sections import register_sections
 from .selection import select_tools
 from .tool_cache import published_tools
 from .tool_server import NexlaServer
@@ -93,6 +94,7 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
     )
     register_documents(server)
     register_spec_schema(server)
+    register_sections(server)
     register_prompts(server)
     logger.info(
         "serving %d tools against %s%s", len(specs), settings.api_url, " (read-only)" if settings.read_only else ""

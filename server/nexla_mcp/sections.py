@@ -136,10 +136,10 @@ def cookbook() -> str:
     """Every complete deployment spec in ``examples/`` and the documents, once each, with where it is from."""
     entries: list[tuple[str, str]] = []
     examples = next((folder / "examples" for folder in search_dirs() if (folder / "examples").is_dir()), None)
-    for path in sorted(examples.glob("*.y*ml")) if examples else []:
-        text = path.read_text(encoding="utf-8")
+    for example in sorted(examples.glob("*.y*ml")) if examples else []:
+        text = example.read_text(encoding="utf-8")
         if _is_spec(yaml.safe_load(text)):
-            entries.append((f"examples/{path.name}", text.strip("\n")))
+            entries.append((f"examples/{example.name}", text.strip("\n")))
     for doc in DOCUMENTS:
         path = find_document(doc.filename)
         if path is not None:

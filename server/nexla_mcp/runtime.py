@@ -1,7 +1,8 @@
 """What every tool shares: the API client, the call wrapper, and the progress bridge.
 
 A tool body is one line: ``return await invoke(ctx, ToolName.X, lambda client, progress: op(...))``.
-:func:`invoke` tags audit lines with the tool name, turns the operation's progress events into MCP
+:func:`invoke` tags audit lines with the tool name, has suggestions rendered as tool calls
+(:mod:`nexla_ops.operations.guidance`), turns the operation's progress events into MCP
 progress notifications, redacts and size-limits the result, and turns any failure into an
 ``isError`` result (see :mod:`nexla_mcp.errors`).
 """
@@ -19,6 +20,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from nexla_ops.audit import audit_context
+from nexla_ops.operations.guidance import face
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import scrub_text
 
@@ -116,7 +118,8 @@ async def invoke(
     ``failed(result)`` says when a returned result is not a success (then ``isError`` is true).
     """
     try:
-        with audit_context(tool=tool.value):
+        # face("mcp"): next steps and hints come back as tool calls, not shell commands.
+        with audit_context(tool=tool.value), face("mcp"):
             result = await call(app_state(ctx).client, ProgressBridge(ctx))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
         return error_result(exc, tool)

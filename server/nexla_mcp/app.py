@@ -26,6 +26,7 @@ from .instructions import INSTRUCTIONS
 from .prompts import register_prompts
 from .runtime import AppState
 from .sections import register_sections
+from .tasks import TasksExtension
 from .selection import select_tools
 from .tool_cache import published_tools
 from .tool_server import NexlaServer
@@ -91,6 +92,7 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",
+        extensions=[TasksExtension()],
     )
     register_documents(server)
     register_spec_schema(server)

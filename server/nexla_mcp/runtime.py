@@ -27,6 +27,7 @@ from nexla_ops.redaction import scrub_text
 from .errors import error_payload
 from .registry import ToolName
 from .results import fit, to_json
+from .tasks import current_task
 
 logger = logging.getLogger("nexla_mcp")
 
@@ -62,6 +63,11 @@ class ProgressBridge:
     async def __call__(self, event: ProgressEvent) -> None:
         self._steps += 1
         count = f" [{event.current}/{event.total}]" if event.current is not None and event.total else ""
+        task = current_task()
+        if task is not None:
+            # A task's caller got its answer already; it reads progress from tasks/get.
+            task.update(message=f"step {self._steps}: {event.step}{count}: {event.message}")
+            return
         try:
             await self._ctx.report_progress(self._steps, None, f"{event.step}{count}: {event.message}")
         except Exception as exc:  # noqa: BLE001 - a lost notification must not fail the operation

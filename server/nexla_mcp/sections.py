@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.server.mcpserver.resources import FunctionResource
@@ -118,6 +117,8 @@ def _is_spec(data: object) -> bool:
 
 def _spec_blocks(text: str) -> list[tuple[str, str]]:
     """(section title, YAML/JSON text) for every block of ``text`` that is a complete spec."""
+    import yaml
+
     found = []
     for item in sections(text):
         own = item.text
@@ -134,6 +135,9 @@ def _spec_blocks(text: str) -> list[tuple[str, str]]:
 
 def cookbook() -> str:
     """Every complete deployment spec in ``examples/`` and the documents, once each, with where it is from."""
+    # Imported on first read: yaml is not needed to start the server.
+    import yaml
+
     entries: list[tuple[str, str]] = []
     examples = next((folder / "examples" for folder in search_dirs() if (folder / "examples").is_dir()), None)
     for example in sorted(examples.glob("*.y*ml")) if examples else []:

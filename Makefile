@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test typecheck demo bench skill mcpb lock clean
+.PHONY: install test typecheck demo bench skill mcpb browser lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(STAMP): $(PY) pyproject.toml setup.py constraints.txt
 
 install: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -n 2 --dist loadfile -q
+
+# Headless Chromium for the MCP App view tests (Debian's package; those tests skip without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: the MCP App view tests will skip"; }
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -48,4 +54,4 @@ lock: $(PY)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .cache
+	rm -rf $(VENV) dist .pytest_cache .cache .test-output

@@ -20,6 +20,7 @@ from mcp.server.mcpserver import MCPServer
 from nexla_ops.config import Settings
 
 from . import __version__
+from .apps import apps_extension
 from .catalog import ALL_TOOLS
 from .documents import register_documents, register_spec_schema
 from .instructions import INSTRUCTIONS
@@ -92,7 +93,7 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",
-        extensions=[TasksExtension()],
+        extensions=[TasksExtension(), apps_extension({spec.name.value for spec in specs})],
     )
     register_documents(server)
     register_spec_schema(server)

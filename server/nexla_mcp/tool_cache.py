@@ -32,6 +32,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from pydantic import PrivateAttr
 
+from .apps import ui_meta
 from .registry import ToolSpec
 
 logger = logging.getLogger("nexla_mcp")
@@ -123,6 +124,7 @@ class LazyTool(Tool):
             fn_metadata=FuncMetadata(arg_model=_UnusedArguments, output_schema=entry["output_schema"]),
             is_async=True,
             annotations=spec.annotations,
+            meta=ui_meta(spec.name.value),
         )
         tool._spec = spec
         return tool

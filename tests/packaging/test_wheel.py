@@ -78,6 +78,9 @@ async def test_sandbox_server_lists_tools_and_serves_the_skill_documents(install
         tools = {tool.name for tool in (await client.list_tools()).tools}
         assert {"quickstart", "apply_deployment", "check_health"} <= tools
         resources = {str(resource.uri) for resource in (await client.list_resources()).resources}
+        assert {"ui://nexla/fleet-health.html", "nexla://docs/index", "nexla://docs/cookbook"} <= resources
+        section = (await client.read_resource("nexla://docs/REFERENCE.md#deploy-spec")).contents[0]
+        assert section.text.startswith("## Deploy spec")  # type: ignore[union-attr]
         for doc in DOCUMENTS:
             assert doc.uri in resources
             text = (await client.read_resource(doc.uri)).contents[0].text  # type: ignore[union-attr]

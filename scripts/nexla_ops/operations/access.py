@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nexla_ops.errors import ConflictError, NexlaError
-from nexla_ops.models import Accessor, OrgAccessor, TeamAccessor, UserAccessor, parse_accessors
+from nexla_ops.domain import Accessor, OrgAccessor, TeamAccessor, UserAccessor, parse_accessors
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.resources import ResourceKind, parse_kind
 

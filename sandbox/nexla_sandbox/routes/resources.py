@@ -43,7 +43,8 @@ def visible(ctx: Ctx, kind: str, records: list[dict]) -> list[dict]:
     shown = []
     for record in records:
         roles = accessors.effective_roles(ctx.store, ctx.user["id"], kind, record)
-        if roles and (wanted is None or roles[0] == wanted):
+        # Real Nexla: access_role=X means X or higher.
+        if roles and (wanted is None or accessors.ROLE_RANK[roles[0]] >= accessors.ROLE_RANK[wanted]):
             shown.append(record)
     return shown
 

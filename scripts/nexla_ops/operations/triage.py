@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from nexla_ops.operations.logs import LogEntry, read_run_logs, run_window
-from nexla_ops.operations.metrics import RunSummary, Target, fetch_runs, resolve_target
+from nexla_ops.domain import LogEntry, RunSummary
+from nexla_ops.domain.runs import FAILED_STATUSES
+from nexla_ops.operations.logs import read_run_logs, run_window
+from nexla_ops.operations.metrics import Target, fetch_runs, resolve_target
 from nexla_ops.resources import ResourceKind, parse_kind
 
 
@@ -85,6 +87,10 @@ class TriageReport(BaseModel):
     likely_cause: str
     next_step: str
     last_success: RunComparison | None = None
+    newer_success_run_id: int | None = Field(
+        default=None, description="a later run that succeeded: the flow has recovered since this run"
+    )
+    note: str | None = None
     lines_read: int = 0
 
 
@@ -287,7 +293,7 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     )
     errors = max(error_lines, counted, run.errors)
     verdict: Literal["failed", "errors", "clean", "no_runs"]
-    if (run.status or "").upper() in {"FAILED", "FAILURE", "ERROR", "ERRORED", "ABORTED"}:
+    if (run.status or "").upper() in FAILED_STATUSES:
         verdict = "failed"
     elif errors or problems:
         verdict = "errors"
@@ -304,10 +310,19 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
             f"Read every line of the run: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
             f"--run-id {run.run_id}"
         )
+    # Recovered means the newest run is later and clean, not merely that some later run was.
+    latest = runs[0]
+    newer = latest if latest.run_id > run.run_id and latest.succeeded and not latest.errors else None
+    note = (
+        f"run {newer.run_id} succeeded after run {run.run_id}: the flow has recovered; fix the cause only if it can recur"
+        if newer is not None and verdict != "clean" else None
+    )
     return TriageReport(
         target=target,
         run=run,
         verdict=verdict,
+        newer_success_run_id=newer.run_id if newer is not None and verdict != "clean" else None,
+        note=note,
         total_errors=errors,
         total_warnings=warnings,
         groups=ordered[: request.max_groups],

@@ -107,7 +107,7 @@ async def test_one_failing_item_does_not_stop_the_others(sandbox, admin):
     result = await run_batch(admin, batch(operation="pause", ids=[*ids, 999999], preview=False))
     outcomes = {i.id: i for i in result.items}
     assert outcomes[ids[1]].outcome == "failed" and outcomes[ids[1]].error.status == 403
-    assert outcomes[ids[1]].error.type == "authorization"
+    assert outcomes[ids[1]].error.error == "authorization"
     assert outcomes[999999].outcome == "failed" and outcomes[999999].error.status == 404
     assert (result.succeeded, result.failed) == (2, 2)
     assert result.exit_code == 1

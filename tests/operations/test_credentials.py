@@ -197,7 +197,7 @@ async def test_rollback_when_a_step_fails(sandbox, admin, setup, method, path, f
     assert failed and failed[0].step == failed_step, [s.model_dump() for s in result.steps]
     if failed_step == "verify":
         # A probe answered 400 is a connection that did not verify, not an API error.
-        assert "Injected fault" in failed[0].detail and result.error.type == "check_failed"
+        assert "Injected fault" in failed[0].detail and result.error.error == "check_failed"
     else:
         assert failed[0].error.status == 400 and result.error.status == 400
 

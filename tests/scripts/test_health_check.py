@@ -64,7 +64,9 @@ def test_webhook_from_env_is_used_and_never_printed(sandbox_env, flow):
 def test_undeliverable_alert_exits_1_when_flows_pass(sandbox_env, flow):
     with WebhookReceiver(status=503) as receiver:
         done = run(sandbox_env, *LENIENT, "--alert-on", "always", "--alert-webhook", receiver.url)
-    assert done.returncode == 1 and "alert: NOT delivered" in done.stdout
+    # A failed delivery is a diagnostic: a stderr line and a non-zero exit, never a stdout line.
+    assert done.returncode == 1 and "the alert was NOT delivered" in done.stderr
+    assert "NOT delivered" not in done.stdout
     assert "secret-hook-token" not in done.stdout + done.stderr
 
 

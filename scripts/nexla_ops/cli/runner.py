@@ -15,10 +15,10 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import pydantic
 from pydantic import BaseModel
 
-from nexla_ops.errors import ExitCode, NexlaError, exit_code_for
+from nexla_ops.domain.errors import error_document
+from nexla_ops.errors import ExitCode, NexlaError
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import redact, scrub_text
 
@@ -60,35 +60,6 @@ class _StderrProgress:
         else:
             sys.stderr.write(line + "\n")
         sys.stderr.flush()
-
-
-def _input_issues(error: pydantic.ValidationError) -> list[dict[str, str]]:
-    """Pydantic's report reduced to field and message (no model names, URLs or input echoes)."""
-    return [
-        {
-            "field": ".".join(str(part) for part in item["loc"]),
-            "message": scrub_text(str(item["msg"]).removeprefix("Value error, ")),
-        }
-        for item in error.errors()
-    ]
-
-
-def _error_document(error: BaseException, code: ExitCode) -> dict[str, Any]:
-    to_dict = getattr(error, "to_dict", None)
-    if callable(to_dict):
-        detail = dict(to_dict())
-    elif isinstance(error, pydantic.ValidationError):
-        issues = _input_issues(error)
-        message = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in issues)
-        detail = {"type": "InvalidInput", "message": message, "issues": issues,
-                  "hint": "Fix the value named above; --help lists every flag with examples."}
-    elif isinstance(error, FileNotFoundError) and error.filename:
-        detail = {"type": "FileNotFound", "message": f"file not found: {error.filename}",
-                  "hint": "Check the path (relative paths are resolved from the current folder)."}
-    else:
-        detail = {"type": type(error).__name__, "message": scrub_text(str(error))}
-    detail["exit_code"] = int(code)
-    return {"ok": False, "error": detail}
 
 
 class Script:
@@ -143,8 +114,9 @@ class Script:
         return int(code)
 
     def _fail(self, args: argparse.Namespace, error: BaseException) -> int:
-        code = ExitCode(ExitCode.USAGE if isinstance(error, FileNotFoundError) else exit_code_for(error))
-        document = _error_document(error, code)
+        detail = error_document(error).as_json()
+        code = ExitCode(detail["exit_code"])
+        document = {"ok": False, "error": detail}
         if args.json:
             print(json.dumps(document, indent=2, default=str))
         hint = document["error"].get("hint")

@@ -21,7 +21,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from nexla_ops.errors import NexlaError
-from nexla_ops.redaction import scrub_text
 
 ProbeVerdict = Literal["passed", "failed", "unknown"]
 _PASSED = {"ok", "success", "succeeded", "verified", "passed", "completed", "200"}
@@ -50,11 +49,12 @@ class Probe(BaseModel):
 def probe_from_reply(credential_id: int, body: Any) -> Probe:
     """Verdict of a probe the API answered with 2xx ``body``."""
     if body is None or body == "" or isinstance(body, str):
-        return Probe(credential_id=credential_id, verdict="passed", message=scrub_text(body or "ok"))
+        return Probe(credential_id=credential_id, verdict="passed", message=body or "ok")
     if not isinstance(body, dict):
         return Probe(credential_id=credential_id, verdict="unknown", message="unexpected probe reply")
     status = str(body.get("status", "")).strip().lower()
-    message = scrub_text(str(body.get("message") or status or "ok"))
+    # The server's own words; faces redact what they print (NexlaError messages are scrubbed already).
+    message = str(body.get("message") or status or "ok")
     if status in _PENDING or (status and "request_id" in body and status not in _PASSED | _FAILED):
         return Probe(credential_id=credential_id, verdict="unknown", retryable=True,
                      message=f"the probe is still {status or 'pending'} (async request {body.get('request_id')})")

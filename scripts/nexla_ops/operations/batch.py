@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nexla_ops.errors import NexlaError, NotFoundError
-from nexla_ops.operations.access import ErrorInfo
+from nexla_ops.domain import ErrorDocument, error_document
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
@@ -147,7 +147,7 @@ class BatchItem(BaseModel):
     status: str | None = Field(default=None, description="status when selected")
     outcome: ItemOutcome
     detail: str = ""
-    error: ErrorInfo | None = None
+    error: ErrorDocument | None = None
 
 
 class BatchResult(BaseModel):
@@ -203,7 +203,7 @@ async def _select(
                     raise got
                 missing.append(
                     BatchItem(
-                        id=resource_id, outcome="failed", detail="could not read it", error=ErrorInfo.of(got)
+                        id=resource_id, outcome="failed", detail="could not read it", error=error_document(got)
                     )
                 )
             else:
@@ -271,7 +271,7 @@ class _Checkpoint:
     def record(self, item: BatchItem) -> None:
         entry: dict[str, Any] = {"id": item.id, "outcome": item.outcome, "detail": item.detail}
         if item.error:
-            entry["error"] = item.error.type
+            entry["error"] = item.error.error
             entry["status"] = item.error.status
         self._write(entry)
 
@@ -438,7 +438,7 @@ async def run_batch(
                 outcome, detail = await _act(client, request, row)
                 item = BatchItem(**base, outcome=outcome, detail=detail)
             except (NexlaError, _NotApplied) as error:
-                item = BatchItem(**base, outcome="failed", detail="", error=ErrorInfo.of(error))
+                item = BatchItem(**base, outcome="failed", detail="", error=error_document(error))
             if checkpoint:
                 checkpoint.record(item)
             count += 1

@@ -74,7 +74,7 @@ def test_nothing_deployed_says_so(sandbox_env):
     done = run(sandbox_env)
     assert done.returncode == 0, done.stderr
     assert "0 flows checked" in done.stdout and "no flows to check" in done.stdout
-    assert "verdict: healthy (0 critical, 0 warning, 0 healthy)" in done.stderr and "{" not in done.stderr
+    assert "verdict: healthy (0 critical, 0 unknown, 0 warning, 0 healthy)" in done.stderr and "{" not in done.stderr
 
 
 def test_unknown_flow_id_points_to_the_listing(sandbox_env, flow):

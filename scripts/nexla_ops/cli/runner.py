@@ -65,7 +65,7 @@ class _StderrProgress:
 class Script:
     """Runs one script invocation; ``Script(parser, action, render).main(argv)`` returns the exit code.
 
-    ``needs_client(args)`` says whether this invocation talks to the API; when it returns False the
+    ``compact_json`` prints ``--json`` output without indentation. ``needs_client(args)`` says whether this invocation talks to the API; when it returns False the
     action gets ``client=None`` and no configuration is required (e.g. validating a transform locally).
     """
 
@@ -76,11 +76,15 @@ class Script:
         render: Renderer,
         *,
         needs_client: Callable[[argparse.Namespace], bool] = lambda args: True,
+        compact_json: bool = False,
     ) -> None:
         self._parser = parser
         self._action = action
         self._render = render
         self._needs_client = needs_client
+        # Large listings are read by programs: no indentation, which is most of their bytes.
+        self._indent = None if compact_json else 2
+        self._separators = (",", ":") if compact_json else None
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         args = self._parser.parse_args(argv)
@@ -108,7 +112,8 @@ class Script:
         code = ExitCode(getattr(result, "exit_code", ExitCode.OK))
         payload = redact(result.model_dump(mode="json"))
         if args.json:
-            print(json.dumps({"ok": code == ExitCode.OK, "result": payload}, indent=2, default=str))
+            print(json.dumps({"ok": code == ExitCode.OK, "result": payload}, indent=self._indent,
+                             separators=self._separators, default=str))
         else:
             print(self._render(result))
         return int(code)

@@ -78,7 +78,7 @@ def error_document(error: BaseException) -> ErrorDocument:
     if isinstance(error, pydantic.ValidationError):
         issues = _issues(error)
         message = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in issues)
-        return ErrorDocument(error="invalid_input", type="InvalidInput", message=f"Invalid input: {message}",
+        return ErrorDocument(error="invalid_input", type="InvalidInput", message=message,
                              hint=INPUT_HINT, issues=issues, exit_code=int(ExitCode.USAGE))
     if isinstance(error, FileNotFoundError):
         where = error.filename or str(error)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.domain import ErrorDocument, error_document
+from nexla_ops.operations.flows import pause_then_delete
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
@@ -343,19 +344,10 @@ async def _act(
         await client.put(f"{path}/{action}")
         return "succeeded", f"{action}d"
     if action == "delete":
-        paused = False
         try:
-            if str(row.get("status") or "").upper() == "ACTIVE":
-                await client.put(f"{path}/pause")
-                paused = True
-            await client.delete(path)
+            paused = await pause_then_delete(client, path, pause=str(row.get("status") or "").upper() == "ACTIVE")
         except NotFoundError:
             return "skipped", "already deleted"
-        except Exception:
-            # Nothing half-done: a resource paused only so it could be deleted runs again.
-            if paused:
-                await client.put(f"{path}/activate")
-            raise
         return "succeeded", "paused and deleted" if paused else "deleted"
     updated = await client.put(path, json=_update_body(row, request.set))
     if isinstance(updated, Mapping):

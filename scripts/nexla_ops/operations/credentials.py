@@ -187,7 +187,8 @@ def _secret_fields(request: RotationRequest, environ: Mapping[str, str]) -> dict
 async def _scan(client: AsyncNexlaClient, kind: ResourceKind, credential_id: int) -> list[Dependent]:
     return [
         Dependent(resource_type=kind, id=row["id"], name=row.get("name"), status=row.get("status"))
-        async for row in client.paginate(kind.path, per_page=_SCAN_PAGE)
+        # Every dependent, also those shared with the caller: without access_role only owned ones are listed.
+        async for row in client.paginate(kind.path, params={"access_role": "collaborator"}, per_page=_SCAN_PAGE)
         if row.get("data_credentials_id") == credential_id
     ]
 

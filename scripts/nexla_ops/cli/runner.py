@@ -121,11 +121,10 @@ class Script:
     def _fail(self, args: argparse.Namespace, error: BaseException) -> int:
         detail = error_document(error).as_json()
         code = ExitCode(detail["exit_code"])
-        document = {"ok": False, "error": detail}
         if args.json:
-            print(json.dumps(document, indent=2, default=str))
-        hint = document["error"].get("hint")
-        print(f"error: {document['error']['message']}", file=sys.stderr)
+            print(json.dumps({"ok": False, "error": detail}, indent=self._indent, separators=self._separators, default=str))
+        hint = detail.get("hint")
+        print(f"error: {detail['message']}", file=sys.stderr)
         if hint:
             print(f"hint: {hint}", file=sys.stderr)
         if code == ExitCode.FAILED and not isinstance(error, NexlaError):

@@ -87,13 +87,13 @@ def error_document(error: BaseException) -> ErrorDocument:
                              exit_code=int(ExitCode.USAGE))
     if isinstance(error, ValueError | KeyError):
         issues_attr = getattr(error, "issues", None)
-        issues = (
+        listed: list[dict[str, Any]] | None = (
             [i.model_dump() if hasattr(i, "model_dump") else {"message": scrub_text(str(i))} for i in issues_attr]
             if isinstance(issues_attr, list) else None
         )
         text = error.args[0] if isinstance(error, KeyError) and error.args else error
         return ErrorDocument(error="invalid_input", type=type(error).__name__, message=scrub_text(str(text)),
-                             hint=scrub_text(getattr(error, "hint", None) or INPUT_HINT), issues=issues,
+                             hint=scrub_text(getattr(error, "hint", None) or INPUT_HINT), issues=listed,
                              exit_code=int(ExitCode.USAGE))
     return ErrorDocument(error="internal_error", type=type(error).__name__,
                          message=f"failed unexpectedly ({type(error).__name__})", hint=INTERNAL_HINT)

@@ -438,7 +438,7 @@ def _key(accessors: list[AnyAccessor]) -> list[tuple[str, int | None, tuple[str,
 
 async def _apply(client: AsyncNexlaClient, action: str, change: AccessChange) -> AccessChangeResult:
     results = [await _change_one(client, action, change, rid) for rid in change.resource_ids]
-    return AccessChangeResult(action=action, dry_run=change.dry_run, results=results)  # type: ignore[arg-type]
+    return AccessChangeResult(action=action, dry_run=change.dry_run, results=results)
 
 
 async def grant_access(client: AsyncNexlaClient, change: AccessChange) -> AccessChangeResult:

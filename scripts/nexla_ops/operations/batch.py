@@ -448,10 +448,10 @@ async def run_batch(
         if checkpoint:
             checkpoint.open()
         try:
-            for item in await client.fan_out(one, todo, request.concurrency):
-                if isinstance(item, Exception):
-                    raise item
-                items[item.id] = item
+            for outcome in await client.fan_out(one, todo, request.concurrency):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                items[outcome.id] = outcome
         finally:
             if checkpoint:
                 checkpoint.close()

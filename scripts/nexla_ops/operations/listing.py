@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, field_validator
 from nexla_ops.domain import FlowTree
 from nexla_ops.operations.cursor import cursor_error, decode_cursor, encode_cursor
 from nexla_ops.redaction import redact
-from nexla_ops.resources import ResourceKind, parse_kind
+from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
 
 API_PAGE_SIZE = 100
 MAX_LIMIT = 1000
@@ -136,7 +136,7 @@ def _matches(row: dict[str, Any], query: ListQuery, project_members: set[int] | 
     if query.status and str(row.get("status") or "").upper() != query.status.upper():
         return False
     if query.owner:
-        owner = row.get("owner") if isinstance(row.get("owner"), dict) else {}
+        owner: dict[str, Any] = row["owner"] if isinstance(row.get("owner"), dict) else {}
         ids = {str(owner.get("id")), str(row.get("owner_id"))}
         if query.owner not in ids and query.owner.lower() != str(owner.get("email") or "").lower():
             return False
@@ -153,14 +153,14 @@ async def _project_members(client: Any, query: ListQuery) -> set[int] | None:
         return None
     if query.kind == ResourceKind.PROJECTS:
         return {query.project_id}
-    tree = await client.get(f"/projects/{query.project_id}/flows")
-    members: set[int] = set()
-    for key in ("data_sources", "data_sets", "data_sinks", "data_credentials"):
-        if key == query.kind.value:
-            members.update(int(item["id"]) for item in (tree or {}).get(key) or [] if "id" in item)
+    tree = FlowTree.parse(await client.get(f"/projects/{query.project_id}/flows"))
     if query.kind == ResourceKind.FLOWS:
-        members.update(int(node["id"]) for node in (tree or {}).get("flows") or [])
-    return members
+        return {root.id for root in tree.flows}
+    if query.kind in (*FLOW_RESOURCE_KINDS, ResourceKind.CREDENTIALS):
+        # The nodes say what is in the project's flows even when the element lists are brief or absent.
+        members = {res[1] for node in tree.nodes() if (res := node.resource) is not None and res[0] == query.kind}
+        return members | {item.id for item in getattr(tree, query.kind.value)}
+    return set()
 
 
 def flow_rows(body: Any) -> list[dict[str, Any]]:

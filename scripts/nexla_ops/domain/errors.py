@@ -25,22 +25,22 @@ INTERNAL_HINT = "Retry once; if it fails again, read the log on stderr and repor
 class ErrorDocument(BaseModel):
     """Why something failed, in one shape for every face."""
 
-    error: str = Field(description="stable kind: not_found, validation, rate_limited, refused, invalid_input, ...")
-    type: str = Field(description="the exception type behind it")
+    error: str = Field(description="stable kind, e.g. not_found, rate_limited, refused, invalid_input")
+    type: str
     message: str
     hint: str | None = None
     retryable: bool = False
     retry_after_s: float | None = None
-    status: int | None = Field(default=None, description="HTTP status, when the API answered")
+    status: int | None = None
     resource_type: str | None = None
     resource_id: str | None = None
     exit_code: int = int(ExitCode.FAILED)
-    issues: list[dict[str, Any]] | None = Field(default=None, description="every bad field, when input was rejected")
+    issues: list[dict[str, Any]] | None = Field(default=None, description="every bad field")
     method: str | None = None
     path: str | None = None
     request_id: str | None = None
-    attempts: int | None = Field(default=None, description="requests sent, when the client retried")
-    details: Any = Field(default=None, description="the API's error body, secrets redacted")
+    attempts: int | None = None
+    details: Any = Field(default=None, description="the API's error body, redacted")
 
     def as_json(self) -> dict[str, Any]:
         """The document as JSON, without fields that do not apply (``None``)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from nexla_ops.domain import FlowTree, RunSummary, combine_flow_runs, parse_run_page, to_datetime
 from nexla_ops.domain.runs import merge_runs
@@ -29,7 +29,8 @@ class Target(BaseModel):
     kind: ResourceKind
     id: int
     flow_id: int | None = Field(default=None, description="flow (root node) id when the caller named a flow")
-    sink_ids: list[int] = Field(default_factory=list, description="a flow's destinations (their runs give records out)")
+    # A flow's destinations, whose runs give its records out; internal, not part of results.
+    _sink_ids: list[int] = PrivateAttr(default_factory=list)
 
 
 class DailyMetric(BaseModel):
@@ -84,7 +85,9 @@ async def resolve_target(client: Any, kind: str | ResourceKind, resource_id: int
         raise ValueError(f"id: flow {resource_id} has no source at its root; pass the resource kind and id instead")
     sinks = [resource[1] for node in chosen[0].walk()
              if (resource := node.resource) is not None and resource[0] == ResourceKind.DESTINATIONS]
-    return Target(kind=ResourceKind.SOURCES, id=chosen[0].data_source_id, flow_id=int(resource_id), sink_ids=sinks)
+    target = Target(kind=ResourceKind.SOURCES, id=chosen[0].data_source_id, flow_id=int(resource_id))
+    target._sink_ids = sinks
+    return target
 
 
 async def _resource_runs(client: Any, kind: ResourceKind, resource_id: int) -> list[RunSummary]:
@@ -112,13 +115,13 @@ async def fetch_runs(client: Any, target: Target) -> list[RunSummary]:
     its destinations wrote, one run-summary read per destination, concurrently).
     """
     runs = await _resource_runs(client, target.kind, target.id)
-    if target.flow_id is None or not target.sink_ids:
+    if target.flow_id is None or not target._sink_ids:
         return runs
 
     async def sink_runs(sink_id: int) -> list[RunSummary]:
         return await _resource_runs(client, ResourceKind.DESTINATIONS, sink_id)
 
-    results = await client.fan_out(sink_runs, target.sink_ids)
+    results = await client.fan_out(sink_runs, target._sink_ids)
     for result in results:
         if isinstance(result, BaseException):
             raise result

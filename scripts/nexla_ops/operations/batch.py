@@ -445,6 +445,13 @@ async def run_batch(
             )
             return item
 
+        if todo:
+            # Ask who we are once, before the workers start: each would otherwise ask the API for
+            # the audit actor at its first change (one GET /users/current per worker).
+            try:
+                await client.whoami()
+            except NexlaError:
+                pass
         if checkpoint:
             checkpoint.open()
         try:

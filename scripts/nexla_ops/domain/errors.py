@@ -35,12 +35,9 @@ class ErrorDocument(BaseModel):
     resource_type: str | None = None
     resource_id: str | None = None
     exit_code: int = int(ExitCode.FAILED)
-    issues: list[dict[str, Any]] | None = Field(default=None, description="every bad field")
-    method: str | None = None
-    path: str | None = None
-    request_id: str | None = None
-    attempts: int | None = None
-    details: Any = Field(default=None, description="the API's error body, redacted")
+    issues: list[dict[str, Any]] | None = None
+    request: str | None = None
+    details: Any = None
 
     def as_json(self) -> dict[str, Any]:
         """The document as JSON, without fields that do not apply (``None``)."""
@@ -64,8 +61,7 @@ def error_document(error: BaseException) -> ErrorDocument:
             error=error.kind, type=type(error).__name__, message=error.message, hint=error.hint,
             retryable=error.retryable, retry_after_s=error.retry_after, status=error.status,
             resource_type=error.resource_type, resource_id=error.resource_id, exit_code=error.exit_code,
-            method=error.method, path=error.path, request_id=error.request_id,
-            attempts=error.attempts if error.attempts > 1 else None, details=error.body,
+            request=" ".join(part for part in (error.method, error.path) if part) or None, details=error.body,
         )
     refused_code = getattr(error, "exit_code", None)
     if hasattr(error, "reason") and isinstance(refused_code, int):

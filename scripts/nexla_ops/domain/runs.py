@@ -58,12 +58,13 @@ class RunSummary(BaseModel):
     ended_at: datetime | None = None
     last_written_at: datetime | None = None
     duration_s: float | None = None
-    records: int = Field(default=0, description="records the resource processed in the run")
+    records: int = 0
     size: int = 0
     errors: int = 0
     error_message: str | None = None
-    records_in: int | None = Field(default=None, description="flow runs: records the source read")
-    records_out: int | None = Field(default=None, description="flow runs: records the destinations wrote")
+    # Flow runs only: what the source read and what the destinations wrote.
+    records_in: int | None = None
+    records_out: int | None = None
 
     @property
     def failed(self) -> bool:

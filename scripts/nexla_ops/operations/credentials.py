@@ -49,9 +49,10 @@ class ProbeResult(BaseModel):
 
     credential_id: int
     verdict: ProbeVerdict
-    status: str = Field(description="the server's own status word when it gave one, else the verdict")
+    # The server's own status word when it gave one, else the verdict.
+    status: str
     message: str | None = None
-    verified: bool = Field(description="the probe passed")
+    verified: bool
     retryable: bool = False
 
     @property

@@ -199,9 +199,10 @@ class CredentialHealth(BaseModel):
 
     id: int
     name: str | None = None
-    ok: bool = Field(description="the probe passed")
+    ok: bool
     verdict: ProbeVerdict = "passed"
-    retryable: bool = Field(default=False, description="unknown because the API failed: probe again later")
+    # unknown because the API failed: probe again later
+    retryable: bool = False
     message: str
     used_by_flows: list[int] = Field(default_factory=list)
 
@@ -252,7 +253,7 @@ class HealthReport(BaseModel):
     credentials: list[CredentialHealth] = Field(default_factory=list)
     thresholds: HealthThresholds
     alert: AlertOutcome | None = None
-    retryable: bool = Field(default=False, description="some verdict is unknown because the API failed; check again later")
+    retryable: bool = Field(default=False, description="the API failed for some flow: check again later")
 
     @property
     def exit_code(self) -> int:

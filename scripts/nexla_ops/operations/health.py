@@ -68,7 +68,7 @@ DIRECT_SELECTION_LIMIT = 20
 INVENTORY_PAGE_SIZE = 1000
 # Nexla's monitoring endpoint: latest run per flow in one call (absent on some servers: 404).
 HEALTH_FLOWS_PATH = "/health/org/flows"
-_RED = {"RED", "ERROR", "FAILED", "CRITICAL"}
+_RED = {"RED", "UNHEALTHY", "ERROR", "FAILED", "CRITICAL"}
 
 
 # -- gathering ----------------------------------------------------------------------------------
@@ -226,38 +226,60 @@ def _open_last_runs(inventory: _Inventory, roots: list[FlowNode]) -> list[tuple[
     return wanted
 
 
-async def _health_endpoint(client: Any, inventory: _Inventory, wanted: list[tuple[FlowNode, int]]) -> bool:
-    """Latest-run health of every flow from Nexla's monitoring endpoint; False when it is not served."""
-    try:
-        body = await client.get(HEALTH_FLOWS_PATH, params={"size": INVENTORY_PAGE_SIZE})
-    except NexlaError as error:
-        if error.status in (404, 405, 501):
-            return False
-        raise
-    rows = body.get("data", body.get("flows")) if isinstance(body, dict) else body
-    by_origin = {int(row["origin_node_id"]): row for row in rows or []
-                 if isinstance(row, dict) and str(row.get("origin_node_id", "")).isdigit()}
+def _first(row: dict[str, Any], *keys: str) -> Any:
+    return next((row[key] for key in keys if row.get(key) is not None), None)
+
+
+async def _health_endpoint(
+    client: Any, inventory: _Inventory, wanted: list[tuple[FlowNode, int]], access_role: str
+) -> bool:
+    """Latest-run health of every flow from Nexla's monitoring endpoint; False when it is not served.
+
+    Rows are read in either spelling: nexla-sdk's (``origin_node_id``, ``healthStatus``
+    GREEN/YELLOW/RED, ``latestRunId``, ``errorSummary``) or snake_case (``flow_id``,
+    ``health_status`` HEALTHY/WARNING/UNHEALTHY, ``last_run_id``, ``last_run_status``).
+    """
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        try:
+            body = await client.get(HEALTH_FLOWS_PATH, params={
+                "page": page, "size": INVENTORY_PAGE_SIZE, "access_role": access_role})
+        except NexlaError as error:
+            if error.status in (404, 405, 501) and page == 1:
+                return False
+            raise
+        found = body.get("data", body.get("flows")) if isinstance(body, dict) else body
+        found = [row for row in found or [] if isinstance(row, dict)]
+        rows += found
+        meta = body.get("meta") if isinstance(body, dict) else None
+        pages = _first(meta, "pages_count", "page_count", "pageCount") if isinstance(meta, dict) else None
+        if len(found) < INVENTORY_PAGE_SIZE or (pages is not None and page >= int(pages)):
+            break
+        page += 1
+    by_origin = {int(node): row for row in rows if str(node := _first(row, "origin_node_id", "flow_id")).isdigit()}
     for root, last_id in wanted:
         row = by_origin.get(root.id)
         if row is None:
             continue
-        health = str(row.get("healthStatus") or row.get("health_status") or "").upper()
-        run_id = row.get("latestRunId", row.get("latest_run_id"))
+        run_id = _first(row, "latestRunId", "latest_run_id", "last_run_id")
         if run_id is not None and int(run_id) != last_id:
             continue
-        summary = row.get("errorSummary") or row.get("error_summary")
-        inventory.last_run[root.id] = _LastRun(
-            last_id, "FAILED" if health in _RED else "SUCCESS", scrub_text(str(summary)) if summary else None
-        )
+        health = str(_first(row, "healthStatus", "health_status") or "").upper()
+        status = _first(row, "last_run_status", "latestRunStatus") or ("FAILED" if health in _RED else "SUCCESS")
+        summary = _first(row, "errorSummary", "error_summary", "error_message")
+        inventory.last_run[root.id] = _LastRun(last_id, str(status), scrub_text(str(summary)) if summary else None)
     return True
 
 
-async def _fill_last_run_status(client: Any, inventory: _Inventory, roots: list[FlowNode], concurrency: int) -> None:
+async def _fill_last_run_status(
+    client: Any, inventory: _Inventory, roots: list[FlowNode], concurrency: int, access_role: str
+) -> None:
     """Look up the latest run's status of the flows whose verdict depends on it, and only those:
     through the monitoring endpoint (one call) when served, else one run-summary read per flow,
     in parallel within the client's rate limit."""
     wanted = _open_last_runs(inventory, roots)
-    if not wanted or await _health_endpoint(client, inventory, wanted):
+    if not wanted or await _health_endpoint(client, inventory, wanted, access_role):
         return
 
     async def fetch(item: tuple[FlowNode, int]) -> Any:
@@ -467,7 +489,7 @@ async def check_health(
         selected, missing = _select_roots(inventory, request)
     roots = sorted((root for root in inventory.tree.flows if root.id in selected), key=lambda root: root.id)
     await _fill_missing_objects(client, inventory, roots, request.per_page)
-    await _fill_last_run_status(client, inventory, roots, request.concurrency)
+    await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
 
     users: dict[int, list[int]] = {}
     for root in roots:

@@ -194,15 +194,16 @@ async def test_two_hundred_flows_cost_a_bounded_number_of_requests(sandbox, api)
     counts = request_counts(sandbox)
     assert report.flows_checked == 200 and report.counts["warning"] == 200  # never activated
     assert len(report.credentials) == 3
-    # One inventory page (1000 per page), the run-metrics pages (stopping once all 200 were seen:
-    # no empty extra page), one probe per distinct credential and the token exchange:
-    # 1 + 4 + 3 + 1 = 9 = ceil(N / page) + 5; nothing per flow.
+    # One inventory page (1000 per page: every reachable flow, also the never-run ones real Nexla's
+    # include_run_metrics listing leaves out), one run-metrics page (no flow ran, so it is empty and
+    # the listing stops), one probe per distinct credential and the token exchange: 1 + 1 + 3 + 1.
     bound = request_bound(200, per_page, credentials=3)
     assert bound == math.ceil(200 / per_page) + 5 == 9
     assert counts["total"] <= bound, json.dumps(counts["by_route"], indent=1)
-    assert counts["total"] == 9, json.dumps(counts["by_route"], indent=1)
+    assert counts["total"] == 6, json.dumps(counts["by_route"], indent=1)
     assert not any("/data_sources/" in route for route in counts["by_route"])
-    assert counts["by_route"].get("GET /flows") == 5
+    assert counts["by_route"].get("GET /flows") == 2
+    assert all(any("never" in reason for reason in flow.reasons) for flow in report.flows)
 
 
 async def test_an_api_outage_on_probes_is_unknown_and_retryable_never_critical(sandbox, api):

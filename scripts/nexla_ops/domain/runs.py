@@ -74,9 +74,10 @@ class RunSummary(BaseModel):
 
     @property
     def succeeded(self) -> bool:
-        """True when the run completed (by status; without one: no errors). Record errors may remain."""
+        """True when the run completed (by status; without one, as in real Nexla's run summaries:
+        it did not fail). Record errors may remain."""
         status = (self.status or "").upper()
-        return status in SUCCESS_STATUSES or (not status and self.errors == 0)
+        return status in SUCCESS_STATUSES or (not status and not self.failed)
 
     @property
     def running(self) -> bool:

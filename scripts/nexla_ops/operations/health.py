@@ -292,8 +292,10 @@ async def _fill_last_run_status(
         if isinstance(body, BaseException):
             continue
         run = next((r for r in parse_run_page(body).runs if r.run_id == last_id), None)
-        if run is not None and run.status:
-            inventory.last_run[root.id] = _LastRun(last_id, run.status, run.error_message)
+        # Real run summaries carry no status: errors and nothing read there is a failed run.
+        status = run.status or ("FAILED" if run.failed else None) if run is not None else None
+        if run is not None and status:
+            inventory.last_run[root.id] = _LastRun(last_id, status, run.error_message)
 
 
 async def _probe_all(

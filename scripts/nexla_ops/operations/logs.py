@@ -119,7 +119,9 @@ async def read_run_logs(
         body = await client.get(f"/data_flows/{target.kind.value}/{target.id}/logs", params={**params, "page": page})
         parsed = LogsPage.parse(body)
         rows = parsed.logs
-        entries.extend(row.model_copy(update={"details": redact(row.details)}) for row in rows)
+        # Documented entries carry no run id: the page is the run's (the request named it).
+        entries.extend(row.model_copy(update={"details": redact(row.details), "run_id": row.run_id or run_id})
+                       for row in rows)
         page_count = parsed.meta.page_count if parsed.meta is not None else None
         if not rows or (page_count is not None and page >= page_count) or (page_count is None and len(rows) < LOG_PAGE_SIZE):
             break

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from nexla_ops.domain import LogEntry, RunSummary
-from nexla_ops.domain.runs import FAILED_STATUSES
 from nexla_ops.operations.logs import read_run_logs, run_window
 from nexla_ops.operations.metrics import Target, fetch_runs, resolve_target
 from nexla_ops.resources import ResourceKind, parse_kind
@@ -130,6 +129,21 @@ _TRANSFORM = re.compile(
 )
 _QUARANTINE = re.compile(r"quarantin|malformed|could not parse|cannot parse|bad record", re.IGNORECASE)
 _WRITE = re.compile(r"write|permission|read-only|read only|disk full|no space|sink|destination", re.IGNORECASE)
+
+
+# A run's summary line saying how it ended, e.g. "Run 1695442864636 finished: FAILED".
+_FINISHED_FAILED = re.compile(r"\b(?:finished|ended|completed)\W+(?:with\W+)?(?:FAILED|FAILURE|ERROR)\b", re.IGNORECASE)
+# Record errors summarised in a line: "errors=5" (Nexla's summary lines) or "472 record error(s)".
+_ERROR_COUNT = re.compile(r"\berrors=(\d+)|\b(\d+) record errors?\b|\b(\d+) record error\(s\)", re.IGNORECASE)
+
+
+def _error_count(line: LogEntry) -> int:
+    """Record errors a line summarises (``details.errors``, or a count in its text); 0 if none."""
+    value = line.details.get("errors")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    found = _ERROR_COUNT.search(line.message)
+    return int(next(group for group in found.groups() if group)) if found else 0
 
 
 def _detail_text(details: dict[str, Any]) -> str:
@@ -285,13 +299,10 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     error_lines = sum(1 for line in problems if line.level == "ERROR")
     warnings = len(problems) - error_lines
     # Record-level errors are summarised in WARN lines carrying a count (details.errors).
-    counted = sum(
-        line.details["errors"] for line in problems
-        if isinstance(line.details.get("errors"), int) and not isinstance(line.details.get("errors"), bool)
-    )
+    counted = sum(_error_count(line) for line in problems)
     errors = max(error_lines, counted, run.errors)
     verdict: Literal["failed", "errors", "clean", "no_runs"]
-    if (run.status or "").upper() in FAILED_STATUSES:
+    if run.failed or any(_FINISHED_FAILED.search(line.message) for line in lines if line.log_type == "SUMMARY"):
         verdict = "failed"
     elif errors or problems:
         verdict = "errors"

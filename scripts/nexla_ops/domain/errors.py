@@ -25,7 +25,8 @@ INTERNAL_HINT = "Retry once; if it fails again, read the log on stderr and repor
 class ErrorDocument(BaseModel):
     """Why something failed, in one shape for every face."""
 
-    error: str = Field(description="stable kind, e.g. not_found, rate_limited, refused, invalid_input")
+    # Stable kind, e.g. not_found, rate_limited, refused, invalid_input, internal_error.
+    error: str
     type: str
     message: str
     hint: str | None = None

@@ -253,7 +253,8 @@ class HealthReport(BaseModel):
     credentials: list[CredentialHealth] = Field(default_factory=list)
     thresholds: HealthThresholds
     alert: AlertOutcome | None = None
-    retryable: bool = Field(default=False, description="the API failed for some flow: check again later")
+    # The API failed for some flow: check again later (exit 6).
+    retryable: bool = False
 
     @property
     def exit_code(self) -> int:

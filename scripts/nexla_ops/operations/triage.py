@@ -86,7 +86,8 @@ class TriageReport(BaseModel):
     likely_cause: str
     next_step: str
     last_success: RunComparison | None = None
-    newer_success_run_id: int | None = Field(default=None, description="the newest run, clean: recovered since")
+    # The newest run, when it is later and clean: the flow has recovered since this run.
+    newer_success_run_id: int | None = None
     note: str | None = None
     lines_read: int = 0
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 
 from nexla_ops.errors import ExitCode, NexlaError
 from nexla_ops.redaction import scrub_text
@@ -39,6 +40,18 @@ class ErrorDocument(BaseModel):
     issues: list[dict[str, Any]] | None = None
     request: str | None = None
     details: Any = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # Published compactly (tool output schemas hold it several times): the fields every
+        # document has, the others allowed; the class above is the full description.
+        return {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}, "hint": {"type": "string"},
+                           "retryable": {"type": "boolean"}, "exit_code": {"type": "integer"}},
+            "required": ["error", "message"],
+            "additionalProperties": True,
+        }
 
     def as_json(self) -> dict[str, Any]:
         """The document as JSON, without fields that do not apply (``None``)."""

@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from nexla_ops.client import AsyncNexlaClient
+from nexla_ops.domain import AsyncTask
 from nexla_ops.errors import ExitCode, NexlaError, NotFoundError, ValidationError
-from nexla_ops.models import AsyncTask
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 
 SUCCESS_STATUSES = frozenset({"completed"})

@@ -127,10 +127,12 @@ class RateLimiter:
         if not self.adaptive or limit_per_s is None:
             return
         with self._lock:
-            self._refill(self._clock())
+            now = self._clock()
+            self._refill(now)
             self.ceiling = limit_per_s * HEADROOM
             self.burst = max(1, min(self._configured_burst, math.ceil(limit_per_s)))
-            self._tokens = min(self._tokens, float(self.burst))
+            # What went out unpaced just before (the /limits call itself) already used the server's bucket.
+            self._tokens = min(self._tokens, float(self.burst)) - self._sent_within(now, 1.0)
             self.rate_per_s = self.ceiling
 
     def throttled(self) -> None:
@@ -164,6 +166,9 @@ class RateLimiter:
 
     def _recent_rate(self, now: float) -> float:
         """Requests sent in the last second: where an unpaced client stood when the server pushed back."""
-        while self._sent and now - self._sent[0] > 1.0:
+        return max(MIN_RATE_PER_S, float(self._sent_within(now, 1.0)))
+
+    def _sent_within(self, now: float, seconds: float) -> int:
+        while self._sent and now - self._sent[0] > seconds:
             self._sent.popleft()
-        return max(MIN_RATE_PER_S, float(len(self._sent)))
+        return len(self._sent)

@@ -195,9 +195,10 @@ async def test_two_hundred_flows_cost_a_bounded_number_of_requests(sandbox, api)
     assert report.flows_checked == 200 and report.counts["warning"] == 200  # never activated
     assert len(report.credentials) == 3
     # Pages of the flow list (one extra, empty page when 200 is a multiple of per_page), one probe
-    # per distinct credential, and the token exchange: 5 + 3 + 1 = 9; nothing per flow.
+    # per distinct credential, the token exchange and the client's one GET /limits: 5 + 3 + 1 + 1 = 10;
+    # nothing per flow.
     bound = request_bound(200, per_page, credentials=3)
     assert bound == math.floor(200 / per_page) + 1 + 3 + 3 == 11
     assert counts["total"] <= bound, json.dumps(counts["by_route"], indent=1)
-    assert counts["total"] == 9, json.dumps(counts["by_route"], indent=1)
+    assert counts["total"] == 10, json.dumps(counts["by_route"], indent=1)
     assert not any("/data_sources/" in route for route in counts["by_route"])

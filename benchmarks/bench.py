@@ -6,7 +6,8 @@ JSON for reference only. Sections (``--only`` picks some):
 
 - ``health``: API calls and wall time of ``check_health`` against a minimal hand-written loop
   (token, then the flows listing page by page) at 50, 200 and 1000 idle flows;
-- ``lists``: the sandbox's ``GET /flows`` page time at 1000 flows over the same page at 100;
+- ``lists``: the sandbox's list page time at 1000 flows over the same page at 100
+  (``benchmarks/bench_sandbox_lists.py``);
 - ``batch``: a batch update of 300 sources against a 50 req/s tenant limit, over the floor 300/50 s;
 - ``mcp``: spawn to ``tools/list`` of ``python -m nexla_mcp`` over a bare one-tool ``MCPServer``,
   and the size of the ``tools/list`` answer;
@@ -24,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -166,32 +168,15 @@ def counted(sandbox: SandboxProcess, work: Callable[[], Any]) -> tuple[float, in
     return wall, int(sandbox.requests()["total"])
 
 
-def page_time(sandbox: SandboxProcess, runs: int = 15) -> float:
-    with httpx.Client(base_url=sandbox.base_url + "/", headers={"Authorization": f"Bearer {bearer(sandbox)}"}) as api:
-        api.get("flows", params={"page": 1, "per_page": 100}).raise_for_status()
-
-        def once() -> float:
-            started = time.perf_counter()
-            api.get("flows", params={"page": 1, "per_page": 100}).raise_for_status()
-            return time.perf_counter() - started
-
-        return median_of(runs, once)
-
-
-def bench_health_and_lists(scratch: Path, sections: set[str], runs: int) -> list[Row]:
+def bench_health(scratch: Path, runs: int) -> list[Row]:
     rows: list[Row] = []
     with SandboxProcess(scratch / "health", demo=False) as sandbox:
         credential = make_credential(sandbox)
         made = 0
-        page_at: dict[int, float] = {}
-        for size in sorted({*HEALTH_SIZES, 100}):
+        for size in HEALTH_SIZES:
             say(f"health: {size} idle flows")
             asyncio.run(make_sources(sandbox, size - made, f"bench-flow-{made}-", credential))
             made = size
-            if "lists" in sections and size in (100, 1000):
-                page_at[size] = page_time(sandbox)
-            if "health" not in sections or size not in HEALTH_SIZES:
-                continue
             ours = [counted(sandbox, lambda: ours_health(sandbox)) for _ in range(runs)]
             loop = [counted(sandbox, lambda: minimal_health_loop(sandbox.base_url, sandbox.key)) for _ in range(runs)]
             wall_ours = statistics.median(w for w, _ in ours)
@@ -201,11 +186,18 @@ def bench_health_and_lists(scratch: Path, sections: set[str], runs: int) -> list
                             note=f"target <= ceil({size}/100)+5 = {-(-size // 100) + 5}"))
             rows.append(Row("health", f"health wall, {size} flows", wall_ours, wall_loop, "s", "minimal loop",
                             note="target <= 2x"))
-        if page_at:
-            rows.append(Row("lists", "GET /flows page (100 rows), 1000 flows", page_at.get(1000, float("nan")),
-                            page_at.get(100, float("nan")), "s", "same page at 100 flows",
-                            note="~1x when a page costs O(page), not O(all flows)"))
     return rows
+
+
+def bench_lists() -> list[Row]:
+    """The sandbox's own list benchmark (benchmarks/bench_sandbox_lists.py): page time at 1000 flows over 100."""
+    from bench_sandbox_lists import run as list_pages
+
+    say("lists: sandbox list pages at 100 and 1000 flows")
+    report = list_pages((100, 1000))
+    return [Row("lists", f"GET /{route} page of 100, 1000 flows", report["flows"]["1000"][route],
+                report["flows"]["100"][route], "s", "same page at 100 flows",
+                note="~1x when a page costs O(page)") for route in report["ratio"]]
 
 
 # -- batch, result sizes, client overhead ------------------------------------------------------
@@ -454,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=200_000, help="orders for the transform section")
     parser.add_argument("--output", type=Path, default=RESULTS, help="JSON results file")
     args = parser.parse_args(argv)
+    # A terminated run still stops the sandbox it started (the with-blocks unwind on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sections = set(SECTIONS if not args.only else args.only.split(","))
     unknown = sections - set(SECTIONS)
     if unknown:
@@ -462,8 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="nexla-bench-") as scratch_dir:
         scratch = Path(scratch_dir)
-        if sections & {"health", "lists"}:
-            rows += bench_health_and_lists(scratch, sections, args.runs)
+        if "health" in sections:
+            rows += bench_health(scratch, args.runs)
+        if "lists" in sections:
+            rows += bench_lists()
         if sections & {"batch", "mcp", "sizes", "client"}:
             with SandboxProcess(scratch / "batch", demo=False) as sandbox:
                 asyncio.run(make_sources(sandbox, BATCH_ITEMS, "bench-batch-", make_credential(sandbox)))

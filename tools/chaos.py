@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -336,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument("--verbose", action="store_true", help="also show every retry the client makes")
     args = parser.parse_args(argv)
+    # A terminated run still stops the sandbox it started (the with-blocks unwind on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.verbose:
         # Thousands of retries are the point of the drill; the figures say what they achieved.
         logging.getLogger("nexla_ops.client").setLevel(logging.ERROR)

@@ -130,9 +130,9 @@ def names_of(spec: FlowSpec) -> set[str]:
     return names
 
 
-async def inventory(client: AsyncNexlaClient) -> dict[str, list[dict[str, Any]]]:
+async def inventory(verifier: AsyncNexlaClient) -> dict[str, list[dict[str, Any]]]:
     kinds = ("data_credentials", "data_sources", "data_sets", "data_sinks")
-    return {kind: [row async for row in client.paginate(f"/{kind}", per_page=500)] for kind in kinds}
+    return {kind: [row async for row in verifier.paginate(f"/{kind}", per_page=500)] for kind in kinds}
 
 
 def structure(rows: dict[str, list[dict[str, Any]]], names: set[str]) -> tuple[int, int]:
@@ -172,8 +172,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             SandboxProcess(Path(scratch) / "sandbox", rate_limit=args.rate_limit) as sandbox:
         settings = Settings.from_env({}, api_url=sandbox.base_url, service_key=sandbox.key,
                                      audit_log_path=str(Path(scratch) / "audit.jsonl"))
-        async with AsyncNexlaClient(settings) as client:
-            await drill(args, sandbox, client, template, figures)
+        # The drill checks the product with a client of its own: another process would start with
+        # its own circuit breaker, and the figures must not depend on the state the faults left in
+        # the product's. "localhost" is the same sandbox under another URL, so another breaker.
+        later = settings.model_copy(update={"api_url": sandbox.base_url.replace("127.0.0.1", "localhost")})
+        async with AsyncNexlaClient(settings) as client, AsyncNexlaClient(later) as verifier:
+            await drill(args, sandbox, client, verifier, template, figures)
     return figures
 
 
@@ -190,7 +194,8 @@ def install_faults(sandbox: SandboxProcess, specs: list[dict[str, Any]]) -> list
     return [f"after-commit losses on {spec['method']} {spec['path']}" for spec in unsupported]
 
 
-async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: AsyncNexlaClient, template: dict[str, Any],
+async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: AsyncNexlaClient,
+                verifier: AsyncNexlaClient, template: dict[str, Any],
                 figures: dict[str, Any]) -> None:
     faults = fault_specs(args.seed, args.after_commit)
     say = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
@@ -205,7 +210,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
     deploy_s = time.monotonic() - started
     sandbox.clear_faults()
     outcomes = Counter(r.status if not isinstance(r, Exception) else f"raised {short_error(r)}" for r in first)
-    rows = await inventory(client)
+    rows = await inventory(verifier)
     present = {r.get("name") for kind in rows.values() for r in kind}
     clean_rollbacks = 0
     for spec, result in zip(specs, first, strict=True):
@@ -217,10 +222,11 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
 
     # 2. converge with faults off
     say("deploys: re-applied with faults off")
-    again = await bounded(specs, lambda spec: apply_deployment(client, spec), args.concurrency)
+    # A later run (a fresh process, a fresh breaker) applies the same specs.
+    again = await bounded(specs, lambda spec: apply_deployment(verifier, spec), args.concurrency)
     converged = sum(1 for r in again if not isinstance(r, Exception) and r.status in ("applied", "unchanged"))
     all_names = set().union(*(names_of(spec) for spec in specs)) if specs else set()
-    duplicates, orphans = structure(await inventory(client), all_names)
+    duplicates, orphans = structure(await inventory(verifier), all_names)
     figures["deploys"] = {
         "total": args.deploys,
         "applied": outcomes.get("applied", 0) + outcomes.get("unchanged", 0),
@@ -237,7 +243,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
     say(f"health: baseline, then {args.health} checks under faults")
     started = time.monotonic()
     request = HealthCheckRequest()
-    baseline = {f.flow_id: f.verdict for f in (await check_health(client, request)).flows}
+    baseline = {f.flow_id: f.verdict for f in (await check_health(verifier, request)).flows}
     install_faults(sandbox, faults)
     false_verdicts = unknown_checks = right_checks = 0
     wrong_flows: Counter[str] = Counter()
@@ -262,7 +268,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
     # 4. batch under faults, then every item checked with faults off. The items are made first,
     # without faults: the drill measures the batch, not their creation.
     say(f"batch: {args.batch} sources made, then updated under faults")
-    await bounded(range(args.batch), lambda i: client.post(
+    await bounded(range(args.batch), lambda i: verifier.post(
         "/data_sources", json={"name": f"{BATCH_PREFIX}{i:04d}", "source_type": "s3",
                                "source_config": {"path": f"chaos/batch/{i}/"}}), 8)
     marker = f"chaos-run-{args.seed}-{secrets.token_hex(3)}"
@@ -277,11 +283,11 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
         surfaced = f"the batch raised {short_error(error)}"
     batch_s = time.monotonic() - started
     sandbox.clear_faults()
-    sources = [r for r in (await inventory(client))["data_sources"] if str(r.get("name", "")).startswith(BATCH_PREFIX)]
+    sources = [r for r in (await inventory(verifier))["data_sources"] if str(r.get("name", "")).startswith(BATCH_PREFIX)]
     done = sum(1 for r in sources if r.get("description") == marker)
 
     async def updates(source: dict[str, Any]) -> int:
-        entries = await client.get(f"/data_sources/{source['id']}/audit_log")
+        entries = await verifier.get(f"/data_sources/{source['id']}/audit_log")
         # The items are fresh (a create, nothing since), so every update event is the batch's doing;
         # the sandbox records one per PUT it processed, even a replay that changed nothing.
         return sum(1 for e in entries or [] if isinstance(e, dict) and e.get("event") == "update")
@@ -292,7 +298,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
                         "audited": sum(1 for n in counts if n >= 1),
                         "failures_surfaced": surfaced, "wall_s": round(batch_s, 1)}
     figures["client"] = {"learned_rate_per_s": round(client.pipeline.limiter.rate_per_s, 1),
-                         "throttles_seen": client.pipeline.limiter.throttles,
+                         "throttles_seen": getattr(client.pipeline.limiter, "throttles", None),
                          "breaker": client.pipeline.breaker.state}
     figures["sandbox_statuses"] = sandbox.requests().get("by_status", {})
 

@@ -277,6 +277,9 @@ def resolve_fields(fields: Mapping[str, Any], path: str, env: Mapping[str, str] 
     out: dict[str, Any] = {}
     missing: list[SpecIssue] = []
     for key, value in fields.items():
+        if isinstance(value, Mapping) and set(value) == {"from_env"}:
+            # The plan carries references as plain data ({from_env: VAR}); the spec as EnvRef.
+            value = EnvRef(from_env=str(value["from_env"]))
         if isinstance(value, EnvRef):
             found = environ.get(value.from_env)
             if not found:

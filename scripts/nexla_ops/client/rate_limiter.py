@@ -131,8 +131,9 @@ class RateLimiter:
             self._refill(now)
             self.ceiling = limit_per_s * HEADROOM
             self.burst = max(1, min(self._configured_burst, math.ceil(limit_per_s)))
-            # What went out unpaced just before (the /limits call itself) already used the server's bucket.
-            self._tokens = min(self._tokens, float(self.burst)) - self._sent_within(now, 1.0)
+            # Start half full, less what went out unpaced just before (the /limits call itself): the
+            # server's bucket is no fuller than ours, and arrival jitter must not find it empty.
+            self._tokens = min(self._tokens, self.burst / 2) - self._sent_within(now, 1.0)
             self.rate_per_s = self.ceiling
 
     def throttled(self) -> None:

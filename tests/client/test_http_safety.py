@@ -4,8 +4,8 @@ import pytest
 
 from nexla_ops.audit import AuditLog, audit_context
 from nexla_ops.client import AsyncNexlaClient, NexlaClient
+from nexla_ops.domain import Credential, Team, User
 from nexla_ops.errors import ReadOnlyError, ValidationError
-from nexla_ops.models import Credential, Team, User
 from nexla_ops.redaction import REDACTED, redact
 
 

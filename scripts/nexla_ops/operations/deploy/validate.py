@@ -69,9 +69,8 @@ class ValidationReport(BaseModel):
     issues: list[SpecIssue] = Field(default_factory=list)
     credentials: list[CredentialCheck] = Field(default_factory=list)
     transforms: list[TransformCheck] = Field(default_factory=list)
-    warnings: list[SpecIssue] = Field(
-        default_factory=list, description="Not errors: things that work here but may not on real Nexla."
-    )
+    # Not errors: what works on the sandbox but not on real Nexla (transform_dialect: authoring).
+    warnings: list[SpecIssue] = Field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

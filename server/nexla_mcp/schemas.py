@@ -8,8 +8,9 @@ keywords or swap a construct for an equivalent one, so any instance valid agains
 schema is valid against the published one, and the reverse:
 
 - both sides: ``title`` keywords dropped (property names and descriptions stay);
-- results only: ``default`` dropped, nullable ``anyOf`` folded into ``"type": [T, "null"]``, and
-  definitions referenced once inlined at their single use.
+- results only: ``default`` dropped, nullable ``anyOf`` folded into ``"type": [T, "null"]``,
+  definitions referenced once inlined at their single use, and the description of an ``enum``
+  dropped (its values say what it holds; one such enum repeated across tools cost a kilobyte).
 
 Input schemas keep ``default`` (a model needs to know what it may omit) and ``anyOf`` (some clients
 turn tool inputs into function declarations that do not accept a list of types).
@@ -51,6 +52,12 @@ def _drop_titles(node: dict[str, Any]) -> dict[str, Any]:
 
 def _drop_defaults(node: dict[str, Any]) -> dict[str, Any]:
     node.pop("default", None)
+    return node
+
+
+def _drop_enum_descriptions(node: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(node.get("enum"), list):
+        node.pop("description", None)
     return node
 
 
@@ -134,6 +141,6 @@ def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A tool's output schema without titles, defaults, nullable ``anyOf`` or single-use ``$defs``."""
 
     def strip(node: dict[str, Any]) -> dict[str, Any]:
-        return _drop_defaults(_drop_titles(node))
+        return _drop_enum_descriptions(_drop_defaults(_drop_titles(node)))
 
     return _walk(_inline_single_use_defs(_walk(copy.deepcopy(schema), strip)), _fold_nullable)

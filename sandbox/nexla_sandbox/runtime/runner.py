@@ -151,7 +151,7 @@ class FlowRun:
                                    [(item.key, tables[item.key].num_rows) for item in pending[("source", source_id)]])
 
     def _active_sinks(self, index: FlowIndex) -> list[tuple[dict, dict]]:
-        found = []
+        found: list[tuple[dict, dict]] = []
         stack = list(index.sets_of_source(self.source["id"]))
         while stack:
             data_set = stack.pop(0)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from nexla_ops.domain.probe import Probe, probe_verdict
 from nexla_ops.errors import NexlaError
 from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowSpec, SpecError, SpecIssue, resolve_fields
 from nexla_ops.operations.deploy.state import credential_keys, discover
@@ -37,7 +38,6 @@ from nexla_ops.transform import (
     validate_transform,
 )
 
-PROBE_OK = {"ok", "success", "verified"}
 
 
 class CredentialCheck(BaseModel):
@@ -77,24 +77,19 @@ class ValidationReport(BaseModel):
         return 0 if self.ok else 5
 
 
-async def probe(client: Any, credential_id: int) -> tuple[bool, str]:
-    """(ok, message) of GET /data_credentials/{id}/probe.
+async def probe(client: Any, credential_id: int) -> Probe:
+    """The verdict of GET /data_credentials/{id}/probe, by the one rule in ``nexla_ops.domain.probe``.
 
-    An error status the server gives the probe is a failed probe. A temporary failure (5xx, 429,
-    timeout, open circuit) says nothing about the credential: it is raised, so the caller stops
-    with a retryable error instead of blaming the credential.
+    A temporary failure (5xx, 429, timeout, open circuit) says nothing about the credential: it is
+    raised, so deploy stops with a retryable error instead of blaming the credential.
     """
     try:
         reply = await client.get(f"/data_credentials/{credential_id}/probe")
     except NexlaError as error:
         if error.retryable:
             raise
-        return False, error.message
-    if reply is None or not isinstance(reply, Mapping):
-        return True, str(reply or "ok")
-    status = str(reply.get("status", "success")).lower()
-    # connection_verified=false with a success status means "accepted, not checked" (no connector to try).
-    return status in PROBE_OK, str(reply.get("message") or status)
+        return probe_verdict(credential_id, error)
+    return probe_verdict(credential_id, reply)
 
 
 NO_EQUIVALENT_FIX = (
@@ -200,10 +195,11 @@ async def validate_deployment(client: Any, spec: FlowSpec, *, env: Mapping[str, 
         if credential_id is None:
             checks.append(CredentialCheck(path=path, status="pending", message="created and probed by apply"))
             continue
-        ok, message = await probe(client, credential_id)
-        checks.append(CredentialCheck(path=path, id=credential_id, status="ok" if ok else "failed", message=message))
-        if not ok:
-            issues.append(SpecIssue(path=path, message=f"credential {credential_id} failed its probe: {message}"))
+        verdict = await probe(client, credential_id)
+        checks.append(CredentialCheck(path=path, id=credential_id, status="failed" if verdict.failed else "ok",
+                                      message=verdict.message))
+        if verdict.failed:
+            issues.append(SpecIssue(path=path, message=f"credential {credential_id} failed its probe: {verdict.message}"))
     samples: list[dict[str, Any]] | None = None
     if existing.detected is not None:
         samples = await fetch_samples(client, int(existing.detected["id"])) or None

@@ -196,11 +196,12 @@ async def test_two_hundred_flows_cost_a_bounded_number_of_requests(sandbox, api)
     assert len(report.credentials) == 3
     # One inventory page (1000 per page: every reachable flow, also the never-run ones real Nexla's
     # include_run_metrics listing leaves out), one run-metrics page (no flow ran, so it is empty and
-    # the listing stops), one probe per distinct credential and the token exchange: 1 + 1 + 3 + 1.
+    # the listing stops), one probe per distinct credential, the token exchange and the client's one
+    # GET /limits: 1 + 1 + 3 + 1 + 1.
     bound = request_bound(200, per_page, credentials=3)
     assert bound == math.ceil(200 / per_page) + 5 == 9
     assert counts["total"] <= bound, json.dumps(counts["by_route"], indent=1)
-    assert counts["total"] == 6, json.dumps(counts["by_route"], indent=1)
+    assert counts["total"] == 7, json.dumps(counts["by_route"], indent=1)
     assert not any("/data_sources/" in route for route in counts["by_route"])
     assert counts["by_route"].get("GET /flows") == 2
     assert all(any("never" in reason for reason in flow.reasons) for flow in report.flows)

@@ -58,6 +58,8 @@ class ToolName(StrEnum):
     ROTATE_CREDENTIAL = "rotate_credential"
     RUN_BATCH = "run_batch"
     VALIDATE_TRANSFORM = "validate_transform"
+    DESCRIBE_CONNECTOR = "describe_connector"
+    PREVIEW_SOURCE = "preview_source"
 
 
 @dataclass(frozen=True)

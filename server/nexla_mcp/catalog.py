@@ -9,7 +9,7 @@ from __future__ import annotations
 from .registry import ToolName as N
 from .registry import Toolset as S
 from .registry import ToolSpec, mutating, read_only, validate_registry
-from .tools import access, batch, connectors, credentials, deploy, discover, flows, logs, monitor, transforms
+from .tools import access, batch, connectors, credentials, deploy, discover, flows, logs, monitor, projects, transforms
 
 ALL_TOOLS: list[ToolSpec] = [
     read_only(N.QUICKSTART, S.DISCOVER, "Check the connection and orient", discover.quickstart),
@@ -20,6 +20,9 @@ ALL_TOOLS: list[ToolSpec] = [
     mutating(N.PAUSE_FLOW, S.FLOWS, "Pause a flow", flows.pause_flow, destructive=False, idempotent=True),
     mutating(N.COPY_FLOW, S.FLOWS, "Copy a flow", flows.copy_flow, destructive=False, idempotent=False),
     mutating(N.DELETE_RESOURCE, S.FLOWS, "Delete a flow or resource", flows.delete_resource, idempotent=True),
+    mutating(N.MANAGE_PROJECT, S.FLOWS, "Manage a project's flows", projects.manage_project, destructive=False),
+    mutating(N.COPY_FLOW_TO_PROJECT, S.FLOWS, "Copy a flow into a project", projects.copy_flow_to_project,
+             destructive=False),
     read_only(N.DESCRIBE_CONNECTOR, S.DEPLOY, "Describe a connector", connectors.describe_connector, open_world=False),
     read_only(N.PREVIEW_SOURCE, S.DEPLOY, "Preview files and records", connectors.preview_source),
     read_only(N.VALIDATE_DEPLOYMENT, S.DEPLOY, "Validate a flow spec", deploy.validate_deployment),

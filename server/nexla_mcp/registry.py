@@ -60,6 +60,8 @@ class ToolName(StrEnum):
     VALIDATE_TRANSFORM = "validate_transform"
     DESCRIBE_CONNECTOR = "describe_connector"
     PREVIEW_SOURCE = "preview_source"
+    MANAGE_PROJECT = "manage_project"
+    COPY_FLOW_TO_PROJECT = "copy_flow_to_project"
 
 
 @dataclass(frozen=True)

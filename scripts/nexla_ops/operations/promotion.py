@@ -141,9 +141,10 @@ async def _check(client: AsyncNexlaClient, request: PromotionRequest, originals:
     if same and request.activate and not request.allow_same_destination:
         listed = ", ".join(f"destination {sink_id}" for sink_id in same)
         raise OperationRefused(
-            f"the copy would write where the original writes ({listed}); it is not activated.",
-            hint="Give destination_overrides {id: {config: {path: ...}}} or a credential_map, or pass "
-                 "allow_same_destination=true if both flows should write there. Nothing was copied.",
+            f"refusing to activate a copy that writes where the original writes ({listed}).",
+            hint="Give destination_overrides {id: {config: {path: ...}}} or a credential_map (script: "
+                 "--destination-path ID=PATH, --credential OLD=NEW), or allow_same_destination=true "
+                 "(--allow-same-destination) if both flows should write there. Nothing was copied.",
         )
 
 

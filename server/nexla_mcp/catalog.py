@@ -9,7 +9,7 @@ from __future__ import annotations
 from .registry import ToolName as N
 from .registry import Toolset as S
 from .registry import ToolSpec, mutating, read_only, validate_registry
-from .tools import access, batch, connectors, credentials, deploy, discover, flows, logs, monitor, projects, transforms
+from .tools import access, batch, connectors, credentials, deploy, discover, flows, logs, monitor, projects, runs, transforms
 
 ALL_TOOLS: list[ToolSpec] = [
     read_only(N.QUICKSTART, S.DISCOVER, "Check the connection and orient", discover.quickstart),
@@ -18,6 +18,7 @@ ALL_TOOLS: list[ToolSpec] = [
     read_only(N.GET_FLOW, S.FLOWS, "Get a flow's tree summary", flows.get_flow),
     mutating(N.ACTIVATE_FLOW, S.FLOWS, "Activate a flow", flows.activate_flow, destructive=False, idempotent=True),
     mutating(N.PAUSE_FLOW, S.FLOWS, "Pause a flow", flows.pause_flow, destructive=False, idempotent=True),
+    mutating(N.RUN_FLOW, S.FLOWS, "Run a flow now", runs.run_flow, destructive=False),
     mutating(N.COPY_FLOW, S.FLOWS, "Copy a flow", flows.copy_flow, destructive=False, idempotent=False),
     mutating(N.DELETE_RESOURCE, S.FLOWS, "Delete a flow or resource", flows.delete_resource, idempotent=True),
     mutating(N.MANAGE_PROJECT, S.FLOWS, "Manage a project's flows", projects.manage_project, destructive=False),

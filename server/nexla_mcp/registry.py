@@ -62,6 +62,7 @@ class ToolName(StrEnum):
     PREVIEW_SOURCE = "preview_source"
     MANAGE_PROJECT = "manage_project"
     COPY_FLOW_TO_PROJECT = "copy_flow_to_project"
+    RUN_FLOW = "run_flow"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from nexla_ops.audit import audit_context
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import scrub_text
+from nexla_ops.secrets import mcp_policy, secret_policy
 
 from .errors import error_payload
 from .registry import ToolName
@@ -95,7 +96,7 @@ def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
 async def invoke(ctx: Context, tool: ToolName, call: Call, *, paging_hint: str | None = None) -> CallToolResult:
     """Run one operation for ``tool`` and shape its outcome (see module doc)."""
     try:
-        with audit_context(tool=tool.value):
+        with audit_context(tool=tool.value), secret_policy(mcp_policy()):
             result = await call(app_state(ctx).client, ProgressBridge(ctx))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
         return error_result(exc, tool)

@@ -22,27 +22,25 @@ SECRET_HINT = (
 
 
 class ConnectorField(BaseModel):
-    """One credential field."""
-
     name: str
     secret: bool
     required: bool
 
 
 class ConnectorDescription(BaseModel):
-    """One connector (``connector`` set) or, without a code, every code by category (``connectors``)."""
+    """One connector, or (no code given) codes by category."""
 
     connector: str | None = None
     category: str | None = None
-    roles: list[str] = Field(default_factory=list, description="credential, source, sink")
+    roles: list[str] = Field(default_factory=list)
     fields_known: bool = False
     credential_fields: list[ConnectorField] = Field(default_factory=list)
     source_config: list[str] = Field(default_factory=list)
     sink_config: list[str] = Field(default_factory=list)
-    formats: dict[str, list[str]] = Field(default_factory=dict, description="input, output, compression")
-    probe: dict[str, Any] = Field(default_factory=dict, description="probe/tree and probe/sample bodies")
+    formats: dict[str, list[str]] = Field(default_factory=dict)
+    probe: dict[str, Any] = Field(default_factory=dict)
     note: str | None = None
-    connectors: dict[str, list[str]] = Field(default_factory=dict, description="category -> codes (no code given)")
+    connectors: dict[str, list[str]] = Field(default_factory=dict)
 
 
 @cache

@@ -170,7 +170,7 @@ class RotationResult(BaseModel):
     dependents: list[Dependent]
     steps: list[RotationStep]
     error: ErrorInfo | None = Field(default=None, description="the failure that caused a rollback")
-    diff: RotationDiff | None = Field(default=None, description="dry run: fields and accessors, old vs new")
+    diff: RotationDiff | None = None
 
     @property
     def exit_code(self) -> int:

@@ -50,7 +50,7 @@ class PreviewEntry(BaseModel):
 
 
 class PreviewResult(BaseModel):
-    """Files under the path and a few records of one of them."""
+    """Files under the path; records of one."""
 
     credential_id: int
     connection_type: str | None = None
@@ -58,7 +58,7 @@ class PreviewResult(BaseModel):
     entries: list[PreviewEntry]
     truncated: bool = False
     sampled_file: str | None = None
-    fields: dict[str, str] = Field(default_factory=dict, description="field -> type of the sampled records")
+    fields: dict[str, str] = Field(default_factory=dict, description="field -> type")
     records: list[dict[str, Any]] = Field(default_factory=list)
 
 

@@ -41,13 +41,13 @@ class ProjectFlow(BaseModel):
 
 
 class ProjectResult(BaseModel):
-    """The project after the action and the flows it holds."""
+    """The project's flows after the action."""
 
     action: ProjectAction
     project_id: int
     name: str | None = None
     flows: list[ProjectFlow]
-    changed: list[int] = Field(default_factory=list, description="Root flow ids added or removed.")
+    changed: list[int] = Field(default_factory=list, description="Flows added or removed.")
 
 
 def _flows_of(tree: Any) -> list[ProjectFlow]:

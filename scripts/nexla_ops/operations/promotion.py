@@ -34,9 +34,7 @@ _WRITERS = (ResourceKind.SOURCES, ResourceKind.DESTINATIONS)
 
 
 class DestinationOverride(BaseModel):
-    """New settings for the copy of one destination."""
-
-    config: dict[str, Any] = Field(default_factory=dict, description="sink_config keys to change, e.g. {path}.")
+    config: dict[str, Any] = Field(default_factory=dict, description="sink_config keys to set.")
     credential_id: int | None = Field(default=None, ge=1)
 
 
@@ -64,14 +62,14 @@ class CopiedResource(BaseModel):
 
 
 class PromotionResult(BaseModel):
-    """The copy: where it is, what it uses, and whether it was activated."""
+    """The copy and what it uses."""
 
     original_flow_id: int
     new_flow_id: int
     project_id: int | None = None
     activated: bool
     resources: list[CopiedResource]
-    same_destination: list[int] = Field(description="Copied destinations writing where their original writes.")
+    same_destination: list[int] = Field(description="Copies writing where their original writes.")
 
 
 def _location(config: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from nexla_ops.operations.access import list_access
 from nexla_ops.resources import ResourceKind
@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 
 class RotationDiff(BaseModel):
-    """Field names (never values) and accessors (``TYPE id: roles``) of the old and the new credential."""
+    """Field names and accessors, old vs new."""
 
     fields_old: list[str]
     fields_new: list[str]
     accessors_old: list[str]
-    accessors_new: list[str] = Field(description="What the new credential will have (copied from the old).")
+    accessors_new: list[str]
 
 
 async def _accessors(client: AsyncNexlaClient, credential_id: int) -> list[dict[str, Any]]:

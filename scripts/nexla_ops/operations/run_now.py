@@ -40,7 +40,7 @@ class RunRequest(BaseModel):
 
 
 class RunResult(BaseModel):
-    """The run as last seen: finished or not, and what it did."""
+    """The run as last seen."""
 
     flow_id: int
     run_id: int | None = None

@@ -21,7 +21,7 @@ async def describe_connector(
     connector: Annotated[str | None, Field(description="Connector code, e.g. s3, postgres; omit to list codes.")] = None,
     category: Annotated[str | None, Field(description="With no code: only this category (file, database, ...).")] = None,
 ) -> Annotated[CallToolResult, ConnectorDescription]:
-    """Describe a connector: roles, credential fields (which are secret), config keys, formats, probe bodies."""
+    """Describe a connector: credential fields (which are secret), config keys, formats. Offline."""
 
     async def run(client: Any, _: Any) -> ConnectorDescription:
         return connectors.describe_connector(connector, category)

@@ -37,21 +37,21 @@ async def manage_project(
 async def copy_flow_to_project(
     ctx: Context,
     flow_id: Annotated[int, Field(ge=1, description="Any node id of the flow to copy.")],
-    project_id: ProjectId = None,
+    project_id: Annotated[int | None, Field(ge=1, description="Project the copy goes into.")] = None,
     credential_map: Annotated[
-        dict[int, int], Field(description='Original -> replacement credential id, e.g. {"5": 9}.')
+        dict[int, int], Field(description="Original -> replacement credential id.")
     ] = {},  # noqa: B006 - pydantic copies defaults
     destination_overrides: Annotated[
         dict[int, DestinationOverride],
-        Field(description='Original destination id -> {config: {path: ...}, credential_id}.'),
+        Field(description="Original destination id -> {config: {path: ...}, credential_id}."),
     ] = {},  # noqa: B006 - pydantic copies defaults
     activate: Annotated[bool, Field(description="Activate the copy.")] = False,
     allow_same_destination: Annotated[
-        bool, Field(description="Activate even if it writes where the original writes.")
+        bool, Field(description="Activate even if writing where the original writes.")
     ] = False,
 ) -> Annotated[CallToolResult, PromotionResult]:
-    """Copy (promote) a flow into a project: credentials swapped by credential_map, destinations changed
-    by destination_overrides. Refuses to activate a copy writing where the original writes."""
+    """Copy (promote) a flow into a project, swapping credentials and changing destinations. Refuses to
+    activate a copy that writes where the original writes."""
     request = PromotionRequest(
         flow_id=flow_id, project_id=project_id, credential_map=credential_map,
         destination_overrides=destination_overrides, activate=activate, allow_same_destination=allow_same_destination,

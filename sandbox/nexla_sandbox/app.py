@@ -42,7 +42,7 @@ def api_routes(runtime: Runtime) -> list[BaseRoute]:
 
 async def api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, headers=exc.headers, **exc.extra)
+    return error_response(exc.status, exc.message, headers=exc.headers, status_field=exc.status_field, **exc.extra)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -1,7 +1,8 @@
 """Service keys and session tokens (contract section 1.3).
 
 ``POST /token`` with ``Authorization: Basic <raw service key>`` issues a bearer token valid for
-24 h. Tokens are stored as SHA-256 hashes, so they survive restarts without sitting in clear.
+one hour, as Nexla's sessions are; the body also carries the ``user``, their ``org`` and their
+``org_membership`` there. Tokens are stored as SHA-256 hashes, so they survive restarts without sitting in clear.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from nexla_sandbox.state.accessors import org_membership
 from nexla_sandbox.state.store import Store
 
-TOKEN_TTL_S = 86400
+TOKEN_TTL_S = 3600
 
 
 def _hash(token: str) -> str:
@@ -40,7 +41,16 @@ def issue_token(store: Store, user_id: int) -> dict:
     token = "nxsbx_tok_" + secrets.token_urlsafe(32)
     store.db.execute("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
                      (_hash(token), user_id, time.time() + TOKEN_TTL_S))
-    return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_S, "scope": "read write"}
+    user = store.get("users", user_id) or {}
+    org = store.get("orgs", user.get("default_org_id") or 0) or {}
+    membership = org_membership(store, user_id, org.get("id")) or {}
+    return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_S,
+            "user": {"id": user_id, "email": user.get("email"), "full_name": user.get("full_name"),
+                     "org": org.get("id"), "impersonated": False},
+            "org": {"id": org.get("id"), "name": org.get("name"), "email_domain": org.get("email_domain"),
+                    "client_identifier": org.get("client_identifier")},
+            "org_membership": {"status": membership.get("status", "ACTIVE"),
+                               "is_admin?": bool(membership.get("is_admin"))}}
 
 
 def user_for_token(store: Store, token: str) -> int | None:

@@ -28,6 +28,9 @@ class Fault:
 
     ``status`` 0 hangs for ``delay_s`` then drops the connection; ``status`` None only adds
     ``delay_s`` of latency; ``probability`` < 1 makes the fault random (seeded via ``seed``).
+    With ``after_commit`` the request is processed first (its writes are committed) and then the
+    answer is lost: the connection is cut (``status`` 0) or a ``status`` such as 502/504 replaces it,
+    which is how a caller meets an ambiguous failure.
     """
 
     method: str = "*"
@@ -38,6 +41,7 @@ class Fault:
     body: Any = None
     delay_s: float = 0.0
     probability: float = 1.0
+    after_commit: bool = False
     id: int = 0
     matched: int = 0
     pattern: re.Pattern = field(default=re.compile(".*"), repr=False)
@@ -45,7 +49,7 @@ class Fault:
     def public(self) -> dict:
         return {"id": self.id, "method": self.method, "path": self.path, "status": self.status, "count": self.count,
                 "retry_after": self.retry_after, "body": self.body, "delay_s": self.delay_s,
-                "probability": self.probability, "matched": self.matched}
+                "probability": self.probability, "after_commit": self.after_commit, "matched": self.matched}
 
 
 def parse_fault(spec: Any, fault_id: int) -> Fault:
@@ -78,6 +82,13 @@ def parse_fault(spec: Any, fault_id: int) -> Fault:
         setattr(fault, name, float(value))
     if fault.probability > 1:
         raise ControlError("'probability' must be between 0 and 1", "probability")
+    after_commit = spec.get("after_commit", False)
+    if not isinstance(after_commit, bool):
+        raise ControlError("'after_commit' must be a boolean", "after_commit")
+    if after_commit and (status is None or (status != 0 and status < 500)):
+        raise ControlError("with 'after_commit', 'status' must be 0 (cut the connection) or a 5xx such as 502 or 504",
+                           "status")
+    fault.after_commit = after_commit
     return fault
 
 
@@ -156,8 +167,14 @@ class Controls:
             self._buckets[key] = (tokens, now)
             return max(1, math.ceil((1 - tokens) / rate))
 
-    def count(self, method: str, path: str, status: int) -> None:
+    def count(self, method: str, path: str, status: int, key: str | None = None) -> None:
         with self._lock:
+            if key is not None:
+                now = time.time()
+                recent = self._by_key.setdefault(key, deque())
+                recent.append(now)
+                while recent and recent[0] < now - 86400:
+                    recent.popleft()
             self.total += 1
             key = f"{method} {path}"
             self.by_route[key] = self.by_route.get(key, 0) + 1
@@ -169,8 +186,16 @@ class Controls:
             return {"total": self.total, "by_route": dict(self.by_route), "by_status": dict(self.by_status),
                     "log": list(self.log)}
 
+    def usage(self, key: str) -> tuple[int, int]:
+        """(requests in the last second, requests in the last day) made with one Authorization header."""
+        with self._lock:
+            stamps = self._by_key.get(key, deque())
+            now = time.time()
+            return sum(1 for t in stamps if t >= now - 1), sum(1 for t in stamps if t >= now - 86400)
+
     def reset_counters(self) -> None:
         with self._lock:
+            self._by_key: dict[str, deque] = {}
             self.total = 0
             self.by_route: dict[str, int] = {}
             self.by_status: dict[str, int] = {}

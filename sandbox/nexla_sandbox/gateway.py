@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nexla_sandbox import auth
-from nexla_sandbox.errors import error_body, reason
+from nexla_sandbox.errors import error_body, error_response, reason
 from nexla_sandbox.faults import Controls, Fault
 from nexla_sandbox.state.seed import keys
 from nexla_sandbox.state.store import Store
@@ -66,7 +66,7 @@ class Gateway:
         try:
             await self.guarded(scope, receive, counting_send, sub, headers)
         finally:
-            self.controls.count(scope["method"], sub, status["code"])
+            self.controls.count(scope["method"], sub, status["code"], headers.get("authorization"))
 
     async def operator(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
         admin_key = keys(self.store).get("admin")
@@ -85,7 +85,7 @@ class Gateway:
                              headers={"Retry-After": str(wait)}, retry_after=wait)
             return
         fault = self.controls.match_fault(scope["method"], sub)
-        if fault is not None:
+        if fault is not None and not fault.after_commit:
             if fault.delay_s:
                 await asyncio.sleep(fault.delay_s)
             if fault.status == 0:
@@ -103,7 +103,24 @@ class Gateway:
             scope.setdefault("state", {})["user"] = user
         if await self.refused_id(scope, receive, send, sub):
             return
+        if fault is not None and fault.after_commit:
+            await self.lose_answer(scope, receive, send, fault)
+            return
         await self.app(scope, receive, send)
+
+    async def lose_answer(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+        """Process the request to the end (its writes commit), then cut the connection or answer the fault's status."""
+
+        async def discard(message: Message) -> None:
+            return None
+
+        await self.app(scope, receive, discard)
+        if fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
+        if fault.status == 0:
+            await self.drop(send)
+        else:
+            await self.injected(scope, receive, send, fault)
 
     async def refused_id(self, scope: Scope, receive: Receive, send: Send, path: str) -> bool:
         """Answer 404 for a path naming an id beyond the integer range; True when it did."""
@@ -143,4 +160,4 @@ class Gateway:
     @staticmethod
     async def reply(scope: Scope, receive: Receive, send: Send, status: int, message: str,
                     headers: dict[str, str] | None = None, **extra: Any) -> None:
-        await JSONResponse(error_body(status, message, **extra), status_code=status, headers=headers)(scope, receive, send)
+        await error_response(status, message, headers=headers, **extra)(scope, receive, send)

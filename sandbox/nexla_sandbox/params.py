@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from nexla_sandbox.errors import bad_request
 
@@ -54,11 +56,42 @@ def page_window(query: Mapping[str, str], size_name: str = "per_page") -> tuple[
     return page, per_page
 
 
+def requested_window(query: Mapping[str, str], size_name: str = "per_page") -> tuple[int, int] | None:
+    """(page, per_page) when the query asks for a page, None when it does not (a list then returns every row)."""
+    if query.get("page") in (None, "") and query.get(size_name) in (None, ""):
+        return None
+    return page_window(query, size_name)
+
+
 def paginate(items: Sequence[T], query: Mapping[str, str], size_name: str = "per_page") -> list[T]:
-    """One page of ``items``; ``[]`` past the end, never an error."""
-    page, per_page = page_window(query, size_name)
+    """One page of ``items`` (every item without paging parameters); ``[]`` past the end, never an error."""
+    window = requested_window(query, size_name)
+    if window is None:
+        return list(items)
+    page, per_page = window
     start = (page - 1) * per_page
     return list(items[start:start + per_page])
+
+
+def page_headers(url: str, window: tuple[int, int] | None, total: int) -> dict[str, str]:
+    """The paging headers Nexla's admin API sends with a list: Link, X-Total-Count, X-Current-Page, X-Page-Count."""
+    page, per_page = window or (1, max(total, 1))
+    pages = max(1, math.ceil(total / per_page))
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in {"page", "per_page"}]
+
+    def link(number: int, rel: str) -> str:
+        target = urlunsplit(parts._replace(query=urlencode([*query, ("page", number), ("per_page", per_page)])))
+        return f'<{target}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, pages), "prev"))
+    if page < pages:
+        links.append(link(page + 1, "next"))
+    links.append(link(pages, "last"))
+    return {"Link": ", ".join(links), "X-Total-Count": str(total), "X-Current-Page": str(page),
+            "X-Page-Count": str(pages)}
 
 
 def require_int(body: Mapping[str, Any], name: str, *, required: bool = True) -> int | None:

@@ -51,6 +51,12 @@ def app_flow(store: Store, runtime: Runtime, data_dir: pathlib.Path):
         yield client, Flow(store, {"owner_id": admin_id, "org_id": org_id})
 
 
+def runs_of(client: TestClient, source_id: int) -> list[int]:
+    """Run ids of a source from its run summary, newest first."""
+    rows = client.get(f"/data_sources/{source_id}/metrics/run_summary", params={"size": 100}).json()
+    return [row["runId"] for row in rows["metrics"]["data"]]
+
+
 def test_metrics_and_logs_report_what_was_written(app_flow, runtime: Runtime, data_dir: pathlib.Path) -> None:
     client, flow = app_flow
     demo = write_demo_data(data_dir, orders=50)
@@ -70,7 +76,9 @@ def test_metrics_and_logs_report_what_was_written(app_flow, runtime: Runtime, da
     summary = client.get(f"/data_sinks/{sink['id']}/metrics/run_summary",
                          params={"groupby": "runId", "orderby": "runId", "page": 1, "size": 10}).json()
     (item,) = summary["metrics"]["data"]
-    assert item["runId"] == run["run_id"] and item["dataSetId"] == derived["id"] and item["status"] == "SUCCESS"
+    assert set(item) == {"runId", "lastWritten", "dataSetId", "records", "size", "errors"}
+    assert item["runId"] == run["run_id"] and item["dataSetId"] == derived["id"]
+    assert item["runId"] > 10**12 and item["lastWritten"] >= item["runId"]  # epoch milliseconds
     assert (item["records"], item["size"], item["errors"]) == (run["records_out"], written, 0)
     assert summary["metrics"]["meta"] == {"currentPage": 1, "pageCount": 1, "totalCount": 1}
     runs = client.get(f"/data_sources/{source['id']}/metrics/run_summary", params={"size": 1}).json()["metrics"]
@@ -87,12 +95,20 @@ def test_metrics_and_logs_report_what_was_written(app_flow, runtime: Runtime, da
 
     logs = client.get(f"/data_flows/data_sources/{source['id']}/logs",
                       params={"run_id": run["run_id"], "from": 0, "per_page": 100}).json()
-    levels = {(e["level"], e["resource_type"]) for e in logs["logs"]}
-    assert ("INFO", "data_sinks") in levels and logs["meta"]["totalCount"] == len(logs["logs"])
-    every = client.get(f"/data_flows/data_sources/{source['id']}/logs", params={"per_page": 100}).json()["logs"]
-    assert ("WARN", "data_sources") in {(e["level"], e["resource_type"]) for e in every}
-    sink_logs = client.get(f"/data_flows/data_sinks/{sink['id']}/logs", params={"run_id": run["run_id"]}).json()
-    assert [e["message"] for e in sink_logs["logs"]] == [f"Wrote {run['records_out']} record(s) to {run['files'][0]}"]
+    entries, meta = logs["logs"]["data"], logs["logs"]["meta"]
+    assert {(e["severity"], e["resource_type"]) for e in entries} >= {("INFO", "SINK"), ("INFO", "SOURCE")}
+    assert meta["total_count"] == len(entries) and meta["run_id"] == run["run_id"] and meta["pages_count"] == 1
+    assert entries[-1]["log_type"] == "SUMMARY" and all(e["timestamp"] > 10**12 for e in entries)
+    activation_run = runs_of(client, source["id"])[-1]
+    every = client.get(f"/data_flows/data_sources/{source['id']}/logs",
+                       params={"run_id": activation_run, "from": 0, "per_page": 100}).json()["logs"]["data"]
+    assert ("WARNING", "SOURCE") in {(e["severity"], e["resource_type"]) for e in every}
+    sink_logs = client.get(f"/data_flows/data_sinks/{sink['id']}/logs",
+                           params={"run_id": run["run_id"], "from": 0}).json()["logs"]["data"]
+    assert [e["log"] for e in sink_logs] == [f"Wrote {run['records_out']} record(s) to {run['files'][0]}"]
+    assert client.get(f"/data_flows/data_sinks/{sink['id']}/logs", params={"from": 0}).status_code == 400
+    assert client.get(f"/data_flows/data_sinks/{sink['id']}/logs",
+                      params={"run_id": run["run_id"]}).json()["field"] == "from"
 
     bare = client.get(f"/data_sets/{derived['id']}/samples", params={"count": 2, "include_metadata": "False"}).json()
     wrapped = client.get(f"/data_sets/{derived['id']}/samples", params={"count": 2, "include_metadata": 1}).json()
@@ -107,10 +123,13 @@ def test_webhook_accepts_records_with_its_key(app_flow, store: Store, runtime: R
     client, flow = app_flow
     source = store.create("data_sources", {"name": "hook", "status": "PAUSED", "source_type": "nexla_rest",
                                            "api_keys": [{"id": 1, "api_key": "hook-key"}]}, **flow.owner)
-    assert client.post(f"/webhook/{source['id']}", json={"a": 1}).status_code == 401
-    assert client.post(f"/webhook/{source['id']}?api_key=wrong", json={"a": 1}).status_code == 401
+    assert client.post(f"/webhook/{source['id']}", json={"a": 1}).status_code == 403
+    assert client.post(f"/webhook/{source['id']}?api_key=wrong", json={"a": 1}).status_code == 403
+    paused = client.post(f"/webhook/{source['id']}?api_key=hook-key", json={"a": 1})
+    assert paused.status_code == 500 and paused.json() == {"error": f"Source #{source['id']} is PAUSED"}
+    store.update("data_sources", source["id"], {"status": "ACTIVE"})
     ok = client.post(f"/webhook/{source['id']}?api_key=hook-key", json=[{"a": 1}, {"a": 2}])
-    assert ok.status_code == 200 and ok.json() == {"dataset_id": runtime.detected_id(source["id"]), "processed": 2}
+    assert ok.status_code == 200 and ok.json() == {"datasetId": runtime.detected_id(source["id"]), "processed": 2}
     basic = base64.b64encode(b"hook-key").decode()
     ok2 = client.post(f"/webhook/{source['id']}", json={"a": 3}, headers={"Authorization": f"Basic {basic}"})
     assert ok2.json()["processed"] == 1

@@ -1,12 +1,20 @@
 """``/async_tasks``: background jobs, run synchronously here so they end in a terminal status.
 
-Task types:
+Task types (Nexla's ``async_task_types``):
 
-* ``BulkDeleteNotifications`` — arguments ``{"notification_ids": [int]}`` (optional; all when absent).
-* ``BulkPauseFlows`` — arguments ``{"flow_ids": [flow node id]}`` (required; operator role on each).
+* ``BulkDeleteNotifications`` — ``{"notification_ids": [int]}`` (optional; all the caller's when absent).
+* ``BulkMarkAsReadNotifications`` — ``{"notification_ids": [int]}`` (optional; all when absent).
+* ``BulkPauseFlows`` — ``{"flow_ids": [flow node id]}`` (required; operator role on each).
+* ``CallProbe`` — ``{"credential_id": int}``: the credential probe; result ``{output}``.
+* ``ChownUserResources`` — ``{"user_id": int, "new_owner_id": int}`` (org admin): every resource the
+  user owns in the org passes to the new owner.
+* ``DeactivateUser`` — ``{"user_id": int}`` (org admin): the user is DEACTIVATED and their sessions end.
+* ``GetAuditLogs`` — ``{"resource_type": kind, "resource_id": int}`` (read role on it), or nothing for
+  the org's audit log (org admin); result ``{audit_logs: [...]}``.
 
-Statuses are ``completed`` or ``failed`` (with ``error``). Tasks are visible to their creator
-and to admins of their org.
+A task is created ``pending``, runs at once (``running``) and ends ``completed`` or ``failed`` (with
+``error``); the statuses are Nexla's ``pending|running|completed|failed|cancelled``. Tasks are
+visible to their creator and to admins of their org.
 """
 
 from __future__ import annotations
@@ -15,11 +23,14 @@ from collections.abc import Callable
 
 from starlette.routing import Route
 
+from nexla_sandbox import auth
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import require_str
-from nexla_sandbox.routes.common import Ctx, route, status_ok
+from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.routes.flows import anchor_of_node, set_status
 from nexla_sandbox.routes.resources import change, insert, remove
+from nexla_sandbox.runtime.object_store import ProbeFailure
+from nexla_sandbox.state import accessors, audit
 from nexla_sandbox.state.flows import FlowIndex
 from nexla_sandbox.state.store import now_iso
 
@@ -55,22 +66,111 @@ def bulk_pause_flows(ctx: Ctx, arguments: dict) -> dict:
     return {"paused": paused}
 
 
+def bulk_mark_read(ctx: Ctx, arguments: dict) -> dict:
+    ids = _ids(arguments, "notification_ids", required=False)
+    records = [n for n in ctx.store.list("notifications", {"owner_id": ctx.user["id"]}) if ids is None or n["id"] in ids]
+    for record in records:
+        change(ctx, "notifications", record, {"read_at": now_iso()})
+    return {"marked_read": [r["id"] for r in records]}
+
+
+def _one_id(arguments: dict, name: str) -> int:
+    value = arguments.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"argument '{name}' must be an integer id")
+    return value
+
+
+def call_probe(ctx: Ctx, arguments: dict) -> dict:
+    credential = ctx.access.require(ctx.user, "data_credentials", _one_id(arguments, "credential_id"), "read")
+    try:
+        output = ctx.runtime.probe(credential, ctx.store.credential_secrets(credential["id"]))
+    except ProbeFailure as failure:
+        raise ValueError(f"probe failed: {failure}") from None
+    return {"output": output}
+
+
+def _org_admin(ctx: Ctx) -> None:
+    if not ctx.user["is_org_admin"]:
+        raise ValueError("only an org admin can run this task")
+
+
+def _org_user(ctx: Ctx, arguments: dict, name: str) -> dict:
+    user = ctx.store.get("users", _one_id(arguments, name))
+    if user is None or accessors.org_membership(ctx.store, user["id"], ctx.user["org_id"]) is None:
+        raise ValueError(f"argument '{name}': no such user in your org")
+    return user
+
+
+def chown_user_resources(ctx: Ctx, arguments: dict) -> dict:
+    _org_admin(ctx)
+    user, new_owner = _org_user(ctx, arguments, "user_id"), _org_user(ctx, arguments, "new_owner_id")
+    moved: dict[str, list[int]] = {}
+    for kind in CHOWN_KINDS:
+        for record in ctx.store.list(kind, {"owner_id": user["id"], "org_id": ctx.user["org_id"]}):
+            change(ctx, kind, record, {"owner_id": new_owner["id"]}, event="chown")
+            entries = [(e["type"], e["id"], e["access_roles"]) for e in accessors.rows(ctx.store, kind, record["id"])
+                       if not (e["type"] == "USER" and e["id"] == user["id"])]
+            accessors.write(ctx.store, kind, record["id"], [*entries, ("USER", new_owner["id"], ["owner"])])
+            moved.setdefault(kind, []).append(record["id"])
+    return {"moved": moved}
+
+
+def deactivate_user(ctx: Ctx, arguments: dict) -> dict:
+    _org_admin(ctx)
+    user = _org_user(ctx, arguments, "user_id")
+    if user["id"] == ctx.user["id"]:
+        raise ValueError("argument 'user_id': you cannot deactivate yourself")
+    change(ctx, "users", user, {"status": "DEACTIVATED"})
+    auth.revoke_user_tokens(ctx.store, user["id"])
+    return {"user_id": user["id"], "status": "DEACTIVATED"}
+
+
+def get_audit_logs(ctx: Ctx, arguments: dict) -> dict:
+    kind = arguments.get("resource_type")
+    if kind is None:
+        _org_admin(ctx)
+        return {"audit_logs": audit.entries(ctx.store, org_id=ctx.user["org_id"])}
+    if not isinstance(kind, str) or kind not in CHOWN_KINDS:
+        raise ValueError(f"argument 'resource_type' must be one of {', '.join(CHOWN_KINDS)}")
+    record = ctx.access.require(ctx.user, kind, _one_id(arguments, "resource_id"), "read")
+    return {"audit_logs": audit.entries(ctx.store, kind, record["id"])}
+
+
+CHOWN_KINDS = ("data_credentials", "data_sources", "data_sets", "data_sinks", "projects", "teams", "transforms",
+               "attribute_transforms", "code_containers")
+
 TASKS: dict[str, tuple[Callable[[Ctx, dict], dict], list[dict]]] = {
     "BulkDeleteNotifications": (bulk_delete_notifications, [
         {"name": "notification_ids", "type": "array<int>", "required": False,
          "description": "Notifications to delete; all of the caller's when absent"}]),
+    "BulkMarkAsReadNotifications": (bulk_mark_read, [
+        {"name": "notification_ids", "type": "array<int>", "required": False,
+         "description": "Notifications to mark read; all of the caller's when absent"}]),
     "BulkPauseFlows": (bulk_pause_flows, [
         {"name": "flow_ids", "type": "array<int>", "required": True, "description": "Flow node ids to pause"}]),
+    "CallProbe": (call_probe, [
+        {"name": "credential_id", "type": "int", "required": True, "description": "Credential to probe"}]),
+    "ChownUserResources": (chown_user_resources, [
+        {"name": "user_id", "type": "int", "required": True, "description": "User whose resources move"},
+        {"name": "new_owner_id", "type": "int", "required": True, "description": "User who receives them"}]),
+    "DeactivateUser": (deactivate_user, [
+        {"name": "user_id", "type": "int", "required": True, "description": "User to deactivate"}]),
+    "GetAuditLogs": (get_audit_logs, [
+        {"name": "resource_type", "type": "string", "required": False, "description": "Kind of the resource"},
+        {"name": "resource_id", "type": "int", "required": False, "description": "The resource"}]),
 }
 
 
 def run(ctx: Ctx, task: dict) -> dict:
     """Execute a task now and store its terminal status."""
     started = now_iso()
+    task = change(ctx, "async_tasks", ctx.get("async_tasks", task["id"]), {"status": "running", "started_at": started})
     try:
-        result, status, error = TASKS[task["type"]][0](ctx, task.get("arguments") or {}), "completed", None
-    except ValueError as failure:
-        result, status, error = None, "failed", str(failure)
+        with ctx.store.db.transaction():
+            result, status, error = TASKS[task["type"]][0](ctx, task.get("arguments") or {}), "completed", None
+    except (ValueError, ApiError) as failure:
+        result, status, error = None, "failed", failure.message if isinstance(failure, ApiError) else str(failure)
     return change(ctx, "async_tasks", ctx.get("async_tasks", task["id"]),
                   {"status": status, "result": result, "error": error, "started_at": started, "finished_at": now_iso()})
 
@@ -127,7 +227,7 @@ def create(ctx: Ctx) -> dict:
     priority = body.get("priority")
     if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
         raise bad_request("'priority' must be an integer", "priority")
-    task = insert(ctx, "async_tasks", {"type": name, "arguments": arguments, "priority": priority, "status": "queued"})
+    task = insert(ctx, "async_tasks", {"type": name, "arguments": arguments, "priority": priority, "status": "pending"})
     return ctx.render("async_tasks", run(ctx, task))
 
 
@@ -139,7 +239,7 @@ def get_task(ctx: Ctx) -> dict:
 def delete_task(ctx: Ctx) -> dict:
     """Delete a task."""
     remove(ctx, "async_tasks", own(ctx))
-    return status_ok(f"Async task {ctx.id()} deleted")
+    return {"code": 200, "message": f"Async task {ctx.id()} deleted"}
 
 
 def rerun(ctx: Ctx) -> dict:

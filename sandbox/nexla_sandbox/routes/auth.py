@@ -11,7 +11,7 @@ from nexla_sandbox.errors import error_response
 
 
 async def token(request: Request) -> Response:
-    """Exchange ``Authorization: Basic <service key>`` for a bearer token (expires_in 86400)."""
+    """Exchange ``Authorization: Basic <service key>`` for a bearer token (expires_in 3600, with user, org and org_membership)."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     store = request.app.state.store

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from nexla_sandbox.errors import ApiError, bad_request
 from nexla_sandbox.params import optional_bool, optional_dict, require_str
 from nexla_sandbox.routes.common import Ctx
+from nexla_sandbox.routes.nexsets import check_transform_size
 from nexla_sandbox.routes.resources import Family, crud_routes, insert, unique_copy_name
 
 OPTIONAL = ("description", "code_config", "custom_config", "reusable", "public", "ai_function_type", "tags",
@@ -20,6 +21,7 @@ REQUIRED = ("output_type", "code_type", "code_encoding")
 
 def check_code(kind: str, body: dict) -> None:
     code = body.get("code")
+    check_transform_size(code, "code")
     if kind == "attribute_transforms":
         if not isinstance(code, str):
             raise bad_request("'code' must be a string for attribute transforms", "code")

@@ -74,15 +74,83 @@ class Ctx:
         return record
 
 
+MAX_DEPTH = 64
+"""Deepest nesting a request body may have; real configurations stay far below, a deeper body is refused."""
+
+
 async def read_json(request: Request) -> Any:
-    """The parsed JSON body, None when empty; 400 when it is not JSON."""
+    """The parsed JSON body, None when empty; 400 when it is not JSON or holds what cannot be stored."""
     raw = await request.body()
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+    except RecursionError:
+        field = too_deep_field(raw.decode("utf-8", "replace"))
+        raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field) from None
     except (ValueError, UnicodeDecodeError):
         raise bad_request("Request body is not valid JSON", "body") from None
+    check_storable(body)
+    return body
+
+
+def too_deep_field(text: str) -> str:
+    """The top-level key under which a JSON text nests deeper than MAX_DEPTH ("body" when none is found)."""
+    depth, key, last_string = 0, "body", ""
+    in_string = escaped = False
+    start = 0
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                last_string = text[start:index]
+        elif char == '"':
+            in_string, start = True, index + 1
+        elif char == ":" and depth == 1:
+            key = last_string
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return key
+        elif char in "]}":
+            depth -= 1
+    return key
+
+
+def check_storable(body: Any) -> None:
+    """400 naming the field for a body nested deeper than MAX_DEPTH or holding a lone UTF-16 surrogate.
+
+    A lone surrogate parses but cannot be encoded as UTF-8, so storing one would break every later
+    answer that shows it; the walk is iterative so depth alone cannot exhaust the stack.
+    """
+    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        field = path.split(".")[0].split("[")[0] or "body"
+        if depth > MAX_DEPTH:
+            raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    raise bad_request(f"'{path or 'body'}' has a key that is not valid Unicode", field)
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
+        elif isinstance(value, str) and not _encodable(value):
+            raise bad_request(f"'{path or 'body'}' is not valid Unicode (it holds a lone UTF-16 surrogate)",
+                              path or "body")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def to_response(result: Any) -> Response:

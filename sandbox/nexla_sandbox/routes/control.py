@@ -1,12 +1,13 @@
 """Operator endpoints under ``/_sandbox`` (outside the Nexla API; admin key only; never counted or faulted).
 
 * ``POST /_sandbox/faults`` add a fault (see :class:`nexla_sandbox.faults.Fault`; ``seed`` reseeds the
-  random source), ``GET`` lists them, ``DELETE`` clears them.
+  random source; ``after_commit: true`` processes the request, then loses the answer), ``GET`` lists
+  them, ``DELETE`` clears them.
 * ``PUT /_sandbox/rate_limit`` ``{"requests_per_second", "burst"}`` or ``null`` to disable.
 * ``GET /_sandbox/requests`` counters and the recent request log; ``DELETE`` resets them.
 * ``POST /_sandbox/tokens/revoke`` ends every session token (the next API call gets 401).
-* ``POST /_sandbox/reset`` wipes all resources and re-seeds (same users, same keys), and clears
-  faults, rate limit and counters.
+* ``POST /_sandbox/reset`` wipes all resources, run history (runs, metrics, logs, error samples) and
+  delivered-file ledgers, re-seeds (same users, same keys), and clears faults, rate limit and counters.
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ async def reset(request: Request) -> Response:
     with store.db.transaction():
         for table in ("records", "credential_secrets", "accessors", "audit", "service_keys", "meta"):
             store.db.execute(f"DELETE FROM {table}")
+        # Ids restart after a reset, so the run history must go too, or a new source would inherit old runs.
+        request.app.state.runtime.ledger.clear()
         store.db.execute("DELETE FROM sqlite_sequence")
         seed.ensure_seeded(store, previous_keys=previous)
     controls = request.app.state.controls

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.routing import Route
 
+from nexla_sandbox.connectors import check_connector_type
 from nexla_sandbox.errors import ApiError
 from nexla_sandbox.params import integer, optional_dict, require_int, require_str
 from nexla_sandbox.routes.common import Ctx, route
+from nexla_sandbox.runtime.object_store import ProbeArgumentError, ProbeFailure
 from nexla_sandbox.routes.resources import Family, crud_routes, insert, unique_copy_name
 from nexla_sandbox.state.store import now_iso
 
@@ -14,7 +18,8 @@ FIELDS = ("description", "template_config", "auth_template_id", "vendor_id", "ta
 
 
 def create(ctx: Ctx, body: dict) -> dict:
-    fields = {"name": require_str(body, "name"), "credentials_type": require_str(body, "credentials_type"),
+    fields = {"name": require_str(body, "name"),
+              "credentials_type": check_connector_type("credentials_type", str(require_str(body, "credentials_type"))),
               "credentials": optional_dict(body, "credentials") or {}, "verified_status": "UNVERIFIED"}
     optional_dict(body, "template_config")
     fields.update({k: body[k] for k in FIELDS if k in body})
@@ -47,31 +52,46 @@ def copy(ctx: Ctx, record: dict, options: dict) -> dict:
 
 
 def probe(ctx: Ctx) -> dict:
-    """Check that the credential connects (collaborator role)."""
+    """Check that the credential connects (collaborator role): 200 ``{output}``, 403 ``{status, message}`` when not."""
     record = ctx.access.require(ctx.user, "data_credentials", ctx.id(), "read")
     integer(ctx.query, "request_id")
-    result = ctx.runtime.probe(record, ctx.store.credential_secrets(record["id"]))
-    verified = "VERIFIED" if result.get("status") in {"success", "ok"} else "FAILED"
-    ctx.store.update("data_credentials", record["id"], {"verified_status": verified, "verified_at": now_iso()})
-    return {**result, "timestamp": now_iso()}
+    try:
+        output = ctx.runtime.probe(record, ctx.store.credential_secrets(record["id"]))
+    except ProbeFailure as failure:
+        ctx.store.update("data_credentials", record["id"], {"verified_status": "FAILED", "verified_at": now_iso()})
+        raise ApiError(403, str(failure), status_field=True) from None
+    ctx.store.update("data_credentials", record["id"], {"verified_status": "VERIFIED", "verified_at": now_iso()})
+    return {"output": output}
+
+
+def probed(ctx: Ctx, call: Callable[[], dict]) -> dict:
+    """A probe tree/sample answer; a failed connection is 403 and a bad argument 400, both ``{status, message}``."""
+    try:
+        return call()
+    except ProbeFailure as failure:
+        raise ApiError(403, str(failure), status_field=True) from None
+    except ProbeArgumentError as error:
+        raise ApiError(400, str(error), status_field=True, field=error.field) from None
 
 
 def probe_tree(ctx: Ctx) -> dict:
-    """List folders and files reachable with the credential (``depth`` is required)."""
+    """List folders and files reachable with the credential (``depth`` is required; ``path`` ``/`` is the root)."""
     record = ctx.access.require(ctx.user, "data_credentials", ctx.id(), "read")
     body = ctx.body_dict()
     depth = require_int(body, "depth")
     path = require_str(body, "path", required=False)
     if depth is None or depth < 1:
         raise ApiError(400, "'depth' must be at least 1", field="depth")
-    return ctx.runtime.probe_tree(record, ctx.store.credential_secrets(record["id"]), path, depth)
+    secrets = ctx.store.credential_secrets(record["id"])
+    return probed(ctx, lambda: ctx.runtime.probe_tree(record, secrets, path, depth))
 
 
 def probe_sample(ctx: Ctx) -> dict:
     """Read a few records under ``path`` with the credential."""
     record = ctx.access.require(ctx.user, "data_credentials", ctx.id(), "read")
     path = require_str(ctx.body_dict(), "path", required=False)
-    return ctx.runtime.probe_sample(record, ctx.store.credential_secrets(record["id"]), path)
+    secrets = ctx.store.credential_secrets(record["id"])
+    return probed(ctx, lambda: ctx.runtime.probe_sample(record, secrets, path))
 
 
 def extra(family: Family) -> list[Route]:

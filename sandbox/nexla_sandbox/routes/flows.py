@@ -1,6 +1,7 @@
 """Flow trees (``/flows``, ``/{type}/{id}/flow``), activate/pause, flow copy and flow delete.
 
-* ``GET /flows`` returns ONE tree object paginated over root flows (the caller's readable sources).
+* ``GET /flows`` returns ONE tree object over the caller's root flows (owned; ``access_role`` widens it),
+  every flow unless paged, with the paging headers; ``include_run_metrics=1`` lists only flows that ran.
 * ``PUT /flows/{node}/activate|pause`` acts on the subtree under the node, or the whole flow with
   ``all=1``/``full_tree=1``, and returns the flow tree.
 * ``PUT /{type}/{id}/activate|pause`` acts on the resource (its whole flow with ``all=1`` or
@@ -13,14 +14,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, not_found
-from nexla_sandbox.params import flag, paginate
-from nexla_sandbox.routes.common import Ctx, route, status_ok
-from nexla_sandbox.routes.resources import copy_accessors, copy_owner, insert, remove, unique_copy_name, visible
+from starlette.responses import JSONResponse, Response
+
+from nexla_sandbox.params import flag
+from nexla_sandbox.routes.common import Ctx, route
+from nexla_sandbox.routes.resources import (copy_accessors, copy_owner, insert, list_scope, listing, remove,
+                                            unique_copy_name)
 from nexla_sandbox.state.flows import KIND_KEY, FlowIndex, project_of_flows, resource_of_node, root_of
 
 FLOW_COPY_DEFAULTS = {"reuse_data_credentials": False, "copy_access_controls": False, "copy_dependent_data_flows": False}
@@ -121,10 +126,17 @@ def flow_action(status: str):
     return act
 
 
-def list_flows(ctx: Ctx) -> dict:
-    """All flows the caller can read, as one tree object paginated over root flows."""
-    roots = paginate(visible(ctx, "data_sources", ctx.store.list("data_sources")), ctx.query)
-    return tree(ctx, roots)
+def list_flows(ctx: Ctx) -> Response:
+    """The caller's flows (``access_role``: shared ones too) as one tree object, paged over root flows.
+
+    ``include_run_metrics=1`` keeps only flows whose source has run.
+    """
+    scope = list_scope(ctx, "data_sources")
+    if flag(ctx.query, "include_run_metrics"):
+        ran = ctx.runtime.ledger.sources_that_ran()
+        scope = (f"({scope[0]}) AND id IN (SELECT value FROM json_each(?))", [*scope[1], json.dumps(ran)])
+    roots, headers = listing(ctx, "data_sources", scope=scope)
+    return JSONResponse(tree(ctx, roots), headers=headers)
 
 
 def get_flow(ctx: Ctx) -> dict:
@@ -166,7 +178,7 @@ def delete_tree(ctx: Ctx, root: dict) -> dict:
             for record in reversed(members[kind]):
                 ctx.access.check(ctx.user, kind, record, "delete")
                 remove(ctx, kind, record)
-    return status_ok(f"Flow {root['flow_node_id']} deleted")
+    return {"code": 200, "message": f"Flow {root['flow_node_id']} deleted"}
 
 
 def delete_flow(ctx: Ctx) -> dict:

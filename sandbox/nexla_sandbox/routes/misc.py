@@ -12,16 +12,24 @@ from nexla_sandbox.routes.flows import anchor_of_node
 from nexla_sandbox.state import audit
 from nexla_sandbox.state.flows import FlowIndex
 
-QUOTAS = {"data_sources": 500, "data_sets": 2000, "data_sinks": 500, "data_credentials": 500}
+# Nexla sorts endpoints into cost classes, each with its own per-second and per-day limit. The sandbox
+# counts every request in ``common`` (its one rate limit, ``PUT /_sandbox/rate_limit``, sets that
+# per-second limit); the other classes show fixed limits with nothing counted against them.
+SECOND_LIMITS = {"common": 100, "light": 200, "medium": 20, "high": 5}
+DAY_LIMITS = {"common": 500_000, "light": 1_000_000, "medium": 100_000, "high": 10_000}
 
 
 def limits(ctx: Ctx) -> dict:
-    """Per-resource quotas and the caller's usage, plus the API rate limit in force."""
-    limiter = ctx.request.app.state.controls.rate_limit
-    usage = {kind: {"limit": limit, "used": len(ctx.store.list(kind, {"owner_id": ctx.user["id"]}))}
-             for kind, limit in QUOTAS.items()}
-    return {"status": 200, "org_id": ctx.user["org_id"], "resources": usage,
-            "rate_limit": limiter or {"requests_per_second": None, "burst": None}}
+    """Rate limits and the caller's usage: ``{second: {common, light, medium, high: {limit, count}}, day: {...}}``."""
+    controls = ctx.request.app.state.controls
+    per_second, per_day = controls.usage(ctx.request.headers.get("authorization", ""))
+    rate = controls.rate_limit
+    second = {name: {"limit": limit, "count": 0} for name, limit in SECOND_LIMITS.items()}
+    day = {name: {"limit": limit, "count": 0} for name, limit in DAY_LIMITS.items()}
+    second["common"] = {"limit": int(rate["requests_per_second"]) if rate else SECOND_LIMITS["common"],
+                        "count": per_second}
+    day["common"]["count"] = per_day
+    return {"second": second, "day": day}
 
 
 def describe_schema(schema: dict | None) -> str:

@@ -2,13 +2,17 @@
 
 Inline transforms are validated with ``nexla_ops.transform.validate_transform`` (the engine the
 runtime runs); a bad spec is a 400 naming the operation index. Detected nexsets are created by
-the runtime, never through this route.
+the runtime's discovery, or here with ``data_source_id`` and no parent: they are the one kind of
+resource with a uniqueness rule (one per source and output schema; a duplicate is 409 carrying the
+existing ``data_set_id``). Names are never unique.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nexla_ops.transform import TransformSpecError
+from nexla_ops.transform import validate_transform as engine_validate
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request
@@ -23,21 +27,38 @@ OPTIONAL = ("description", "output_schema_annotations", "output_schema_validatio
             "custom_config", "tags", "output_schema")
 
 
+MAX_EXPRESSION = 10_000
+"""Longest string a transform may hold (an expression, a path); scripts (``script``) may be up to MAX_SCRIPT."""
+MAX_SCRIPT = 1_000_000
+
+
+def check_transform_size(spec: Any, field: str = "transform") -> None:
+    """400 naming the field for an oversized expression: the engine's work grows with it, so bound it at create."""
+    stack: list[tuple[Any, str]] = [(spec, field)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((item, f"{path}.{key}") for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{n}]") for n, item in enumerate(value))
+        elif isinstance(value, str):
+            limit = MAX_SCRIPT if path.endswith(".script") else MAX_EXPRESSION
+            if len(value) > limit:
+                raise bad_request(f"'{path}' is longer than {limit} characters", field)
+
+
 def validate_transform(spec: Any) -> None:
-    """400 unless ``spec`` is a transform the engine accepts."""
+    """400 unless ``spec`` is a transform the engine accepts (and small enough to run)."""
     if not isinstance(spec, dict):
-        raise bad_request("'transform' must be an object with 'operations'", "transform")
-    try:
-        from nexla_ops.transform import TransformSpecError, validate_transform as engine_validate
-    except ImportError:
-        if not isinstance(spec.get("operations"), list):
-            raise bad_request("'transform.operations' must be a list", "transform") from None
-        return
+        raise bad_request("'transform' must be an object", "transform")
+    check_transform_size(spec)
     try:
         engine_validate(spec)
     except TransformSpecError as error:
         index = getattr(error, "operation_index", None)
         raise bad_request(f"Invalid transform: {error}", "transform", operation_index=index) from None
+    except RecursionError:
+        raise bad_request("Invalid transform: an expression is nested too deeply", "transform") from None
 
 
 def check_common(ctx: Ctx, body: dict) -> dict:
@@ -59,8 +80,24 @@ def check_common(ctx: Ctx, body: dict) -> dict:
     return fields
 
 
+def create_detected(ctx: Ctx, body: dict, name: str) -> dict:
+    """A nexset detected from a source: unique per source and output schema (409 with the existing data_set_id)."""
+    source = reference(ctx, "data_sources", require_int(body, "data_source_id"), "data_source_id")
+    schema = optional_dict(body, "output_schema") or {}
+    for existing in FlowIndex.build(ctx.store).sets_of_source(source["id"]):
+        if (existing.get("output_schema") or {}) == schema:
+            raise ApiError(409, f"Source {source['id']} already has a nexset with this schema",
+                           data_set_id=existing["id"], resource_type="data_sets", resource_id=existing["id"])
+    fields = check_common(ctx, body)
+    fields.update(name=name, data_source_id=source["id"], parent_data_set_id=None, status="INIT",
+                  output_schema=schema, has_custom_transform=False)
+    return fields
+
+
 def create(ctx: Ctx, body: dict) -> dict:
     name = require_str(body, "name")
+    if body.get("parent_data_set_id") is None and body.get("data_source_id") is not None:
+        return create_detected(ctx, body, str(name))
     parent_id = require_int(body, "parent_data_set_id")
     parent = reference(ctx, "data_sets", parent_id, "parent_data_set_id")
     fields = check_common(ctx, body)

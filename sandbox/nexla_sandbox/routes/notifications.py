@@ -9,7 +9,9 @@ from starlette.routing import Route
 from nexla_sandbox.errors import bad_request, not_found
 from nexla_sandbox.params import flag, integer, paginate
 from nexla_sandbox.routes.common import Ctx, route, status_ok
-from nexla_sandbox.routes.resources import change, remove
+from starlette.responses import Response
+
+from nexla_sandbox.routes.resources import deleted, change, remove
 from nexla_sandbox.state.store import now_iso
 
 LEVELS = {"DEBUG", "INFO", "WARN", "ERROR", "RECOVERED", "RESOLVED"}
@@ -55,10 +57,10 @@ def get_notification(ctx: Ctx) -> dict:
     return ctx.render("notifications", own(ctx))
 
 
-def delete_notification(ctx: Ctx) -> dict:
-    """Delete one notification."""
+def delete_notification(ctx: Ctx) -> Response | dict:
+    """Delete one notification (200, no body)."""
     remove(ctx, "notifications", own(ctx))
-    return status_ok(f"Notification {ctx.id()} deleted")
+    return deleted("notifications", ctx.id())
 
 
 def delete_all(ctx: Ctx) -> dict:

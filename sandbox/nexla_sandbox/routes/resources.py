@@ -1,7 +1,7 @@
 """Generic CRUD driven by a small table of resource families (one :class:`Family` per collection).
 
 Each family supplies only what differs: how a create/update body becomes stored fields, list
-filters, a delete guard and a copy builder. Listing, reading, duplicate-name 409s, owner
+filters, a delete guard and a copy builder. Listing (in SQL), reading, owner
 accessors, audit entries and access checks are shared here.
 """
 
@@ -14,9 +14,12 @@ from typing import Any
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request, singular
-from nexla_sandbox.params import flag, paginate
-from nexla_sandbox.routes.common import Ctx, route, status_ok
+from starlette.responses import JSONResponse, Response
+
+from nexla_sandbox.params import flag, page_headers, paginate, requested_window
+from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.state import accessors, audit
+from nexla_sandbox.state.store import Clause
 
 
 @dataclass(frozen=True)
@@ -35,17 +38,24 @@ class Family:
     copy_defaults: dict = field(default_factory=dict)
 
 
-def visible(ctx: Ctx, kind: str, records: list[dict]) -> list[dict]:
-    """The records the caller can read, narrowed by ``access_role`` when given."""
+def list_scope(ctx: Ctx, kind: str) -> Clause:
+    """What a list shows the caller: what they own, or with ``access_role=X`` what they hold X or more on."""
     wanted = ctx.query.get("access_role")
-    if wanted is not None and wanted not in accessors.ROLE_RANK:
-        raise bad_request("'access_role' must be one of owner, admin, operator, collaborator", "access_role")
-    shown = []
-    for record in records:
-        roles = accessors.effective_roles(ctx.store, ctx.user["id"], kind, record)
-        if roles and (wanted is None or roles[0] == wanted):
-            shown.append(record)
-    return shown
+    allowed = accessors.LIST_ROLES if kind == "teams" else tuple(accessors.ROLE_RANK)
+    if wanted is not None and wanted not in allowed:
+        raise bad_request(f"'access_role' must be one of {', '.join(allowed)}", "access_role")
+    return accessors.list_scope(ctx.store, ctx.user["id"], kind, wanted)
+
+
+def listing(ctx: Ctx, kind: str, *, where: dict | None = None, text: dict | None = None,
+            scope: Clause | None = None) -> tuple[list[dict], dict[str, str]]:
+    """One page of records (every row without paging parameters), filtered and paged in SQLite, and its headers."""
+    window = requested_window(ctx.query)
+    offset = (window[0] - 1) * window[1] if window else 0
+    records = ctx.store.list(kind, where, text=text, scope=scope, limit=window[1] if window else None,
+                             offset=offset)
+    total = ctx.store.count(kind, where, text=text, scope=scope) if window else len(records)
+    return records, page_headers(str(ctx.request.url), window, total)
 
 
 def reference(ctx: Ctx, kind: str, id_value: Any, field_name: str) -> dict:
@@ -59,21 +69,23 @@ def reference(ctx: Ctx, kind: str, id_value: Any, field_name: str) -> dict:
     return record
 
 
-def refuse_duplicate(ctx: Ctx, kind: str, name: str | None, owner_id: int, exclude: int | None = None) -> None:
-    if not name:
-        return
-    for other in ctx.store.list(kind, {"name": name, "owner_id": owner_id}):
-        if other["id"] != exclude:
-            raise ApiError(409, f"A {singular(kind)} named '{name}' already exists (id {other['id']})",
-                           resource_type=kind, resource_id=other["id"])
-
-
 def unique_copy_name(ctx: Ctx, kind: str, name: str, owner_id: int) -> str:
     taken = {r.get("name") for r in ctx.store.list(kind, {"owner_id": owner_id})}
     candidate, n = f"{name} (copy)", 2
     while candidate in taken:
         candidate, n = f"{name} (copy {n})", n + 1
     return candidate
+
+
+# Nexla's admin API answers these deletes with 200 and no body; the others with ``{code, message}``.
+EMPTY_DELETE = {"data_sets", "projects", "teams", "notifications"}
+
+
+def deleted(kind: str, id: int) -> Response | dict:
+    """The body of a successful delete of ``kind/id``."""
+    if kind in EMPTY_DELETE:
+        return Response(status_code=200)
+    return {"code": 200, "message": f"{singular(kind)} {id} deleted"}
 
 
 def insert(ctx: Ctx, kind: str, fields: dict, *, owner_id: int | None = None, org_id: int | None = None) -> dict:
@@ -103,26 +115,24 @@ def crud_routes(family: Family) -> list[Route]:
     """list/create, get/update/delete, audit_log and (when the family has one) copy."""
     kind = family.kind
 
-    def list_all(ctx: Ctx) -> list[dict]:
-        """List the resources the caller can read (bare array, paginated)."""
-        records = ctx.store.list(kind)
-        for name in family.filters:
-            if name in ctx.query:
-                records = [r for r in records if str(r.get(name)) == ctx.query[name]]
+    def list_all(ctx: Ctx) -> Response:
+        """List what the caller owns (``access_role=X``: holds X or higher on); bare array, every row unless paged."""
+        text = {name: ctx.query[name] for name in family.filters if name in ctx.query}
         expand = flag(ctx.query, "expand")
-        return [ctx.render(kind, r, expand=expand) for r in paginate(visible(ctx, kind, records), ctx.query)]
+        records, headers = listing(ctx, kind, text=text, scope=list_scope(ctx, kind))
+        return JSONResponse([ctx.render(kind, r, expand=expand) for r in records], headers=headers)
 
-    def list_public(ctx: Ctx) -> list[dict]:
+    def list_public(ctx: Ctx) -> Response:
         """List public resources of this kind."""
-        records = [r for r in ctx.store.list(kind) if r.get("public")]
-        return [ctx.render(kind, r) for r in paginate(records, ctx.query)]
+        records, headers = listing(ctx, kind, where={"public": True})
+        return JSONResponse([ctx.render(kind, r) for r in records], headers=headers)
 
     def create(ctx: Ctx) -> dict:
         """Create a resource owned by the caller."""
         ctx.access.require_member(ctx.user)
-        fields = family.create(ctx, ctx.body_dict())
-        refuse_duplicate(ctx, kind, fields.get("name"), ctx.user["id"])
+        # The body is checked inside the write transaction, so a uniqueness rule holds under concurrent creates.
         with ctx.store.db.transaction():
+            fields = family.create(ctx, ctx.body_dict())
             record = insert(ctx, kind, fields)
             if family.after_create:
                 family.after_create(ctx, record)
@@ -137,18 +147,16 @@ def crud_routes(family: Family) -> list[Route]:
         """Update a resource (admin role or higher)."""
         record = ctx.access.require(ctx.user, kind, ctx.id(), "update")
         fields = family.update(ctx, record, ctx.body_dict())
-        if "name" in fields and fields["name"] != record.get("name"):
-            refuse_duplicate(ctx, kind, fields["name"], record["owner_id"], exclude=record["id"])
         return ctx.render(kind, change(ctx, kind, record, fields))
 
-    def delete(ctx: Ctx) -> dict:
+    def delete(ctx: Ctx) -> Response | dict:
         """Delete a resource (owner only)."""
         record = ctx.access.require(ctx.user, kind, ctx.id(), "delete")
         with ctx.store.db.transaction():
             if family.before_delete:
                 family.before_delete(ctx, record)
             remove(ctx, kind, record)
-        return status_ok(f"{singular(kind)} {record['id']} deleted")
+        return deleted(kind, record["id"])
 
     def audit_log(ctx: Ctx) -> list[dict]:
         """Audit-log entries of the resource, newest first."""

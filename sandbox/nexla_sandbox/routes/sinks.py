@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from nexla_sandbox.connectors import check_config_path, check_connector_type
 from nexla_sandbox.params import optional_dict, require_int, require_str
 from nexla_sandbox.routes.common import Ctx
 from nexla_sandbox.routes.flows import clone, copy_credential
@@ -14,8 +15,10 @@ OPTIONAL = ("description", "template_config", "vendor_endpoint_id", "tags")
 
 
 def create(ctx: Ctx, body: dict) -> dict:
-    fields = {"name": require_str(body, "name"), "sink_type": require_str(body, "sink_type"), "status": "INIT",
+    fields = {"name": require_str(body, "name"),
+              "sink_type": check_connector_type("sink_type", str(require_str(body, "sink_type"))), "status": "INIT",
               "sink_config": optional_dict(body, "sink_config") or {}}
+    check_config_path(fields["sink_config"], "sink_config.path")
     optional_dict(body, "template_config")
     fields["data_credentials_id"] = require_int(body, "data_credentials_id")
     fields["data_set_id"] = require_int(body, "data_set_id")
@@ -27,6 +30,7 @@ def create(ctx: Ctx, body: dict) -> dict:
 
 def update(ctx: Ctx, record: dict, body: dict) -> dict:
     optional_dict(body, "sink_config")
+    check_config_path(body.get("sink_config"), "sink_config.path")
     fields = {k: body[k] for k in ("sink_config", *OPTIONAL) if k in body}
     if "name" in body:
         fields["name"] = require_str(body, "name")

@@ -10,6 +10,7 @@ import secrets
 
 from starlette.routing import Route
 
+from nexla_sandbox.connectors import check_config_path, check_connector_type
 from nexla_sandbox.errors import ApiError
 from nexla_sandbox.params import optional_dict, require_int, require_str
 from nexla_sandbox.routes.common import Ctx
@@ -18,7 +19,7 @@ from nexla_sandbox.routes.resources import Family, copy_owner, crud_routes, refe
 from nexla_sandbox.state.flows import FlowIndex
 from nexla_sandbox.state.store import now_iso
 
-WEBHOOK_TYPES = {"nexla_rest", "api_push"}
+WEBHOOK_TYPES = {"nexla_rest"}
 OPTIONAL = ("description", "ingest_method", "template_config", "vendor_endpoint_id", "tags", "flow_type")
 COPY_DEFAULTS = {"reuse_data_credentials": False, "copy_access_controls": False}
 
@@ -26,10 +27,12 @@ COPY_DEFAULTS = {"reuse_data_credentials": False, "copy_access_controls": False}
 def check_config(body: dict) -> None:
     for name in ("source_config", "template_config"):
         optional_dict(body, name)
+    check_config_path(body.get("source_config"), "source_config.path")
 
 
 def create(ctx: Ctx, body: dict) -> dict:
-    fields = {"name": require_str(body, "name"), "source_type": require_str(body, "source_type"),
+    fields = {"name": require_str(body, "name"),
+              "source_type": check_connector_type("source_type", str(require_str(body, "source_type"))),
               "status": "INIT", "source_config": optional_dict(body, "source_config") or {}}
     check_config(body)
     credential_id = require_int(body, "data_credentials_id", required=False)
@@ -63,7 +66,7 @@ def before_delete(ctx: Ctx, record: dict) -> None:
     """Refuse while active; take the source's detected nexsets along unless something hangs off them."""
     refuse_active("data_sources", record)
     index = FlowIndex.build(ctx.store)
-    detected = index.sets_by_source.get(record["id"], [])
+    detected = index.sets_of_source(record["id"])
     dependents = [r["id"] for d in detected for _, r in index.children("data_sets", d)]
     if dependents:
         raise ApiError(409, f"Source {record['id']} has downstream resources {dependents}; "

@@ -1,6 +1,7 @@
-"""``/users``: the caller's org colleagues, ``/users/current``, and users' own audit logs.
+"""``/users``: the caller (every user of their org for an org admin), ``/users/current``, audit logs.
 
-Users are visible to members of an org they belong to. Org admins create users in their org and
+``GET /users`` lists only the caller unless an org admin asks; single users are visible to members
+of an org they belong to. Org admins create users in their org and
 update anyone in it; a user may update their own ``full_name``.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.params import flag, paginate, require_str
+from starlette.responses import JSONResponse, Response
+
+from nexla_sandbox.params import flag, page_headers, paginate, require_str, requested_window
 from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.routes.resources import change, insert
 from nexla_sandbox.state import accessors, audit
@@ -36,11 +39,15 @@ def can_manage(ctx: Ctx, user: dict) -> bool:
         for org_id in shared_orgs(ctx, user))
 
 
-def list_users(ctx: Ctx) -> list[dict]:
-    """Users who share an org with the caller."""
-    users = [u for u in ctx.store.list("users") if u["id"] == ctx.user["id"] or shared_orgs(ctx, u)]
+def list_users(ctx: Ctx) -> Response:
+    """The caller alone; for an org admin, every user of the orgs they administer."""
+    admin_of = {m["id"] for m in ctx.renderer.memberships(ctx.user["id"]) if m["is_admin"]}
+    users = [u for u in ctx.store.list("users")
+             if u["id"] == ctx.user["id"] or (admin_of and admin_of & shared_orgs(ctx, u))]
     expand = flag(ctx.query, "expand")
-    return [ctx.render("users", u, expand=expand) for u in paginate(users, ctx.query)]
+    window = requested_window(ctx.query)
+    return JSONResponse([ctx.render("users", u, expand=expand) for u in paginate(users, ctx.query)],
+                        headers=page_headers(str(ctx.request.url), window, len(users)))
 
 
 def current(ctx: Ctx) -> dict:
@@ -62,12 +69,12 @@ def create_user(ctx: Ctx) -> dict:
     if not ctx.user["is_org_admin"]:
         raise ApiError(403, "Forbidden: only an org admin can create users")
     body = ctx.body_dict()
-    full_name, email = require_str(body, "full_name"), require_str(body, "email")
-    existing = next((u for u in ctx.store.list("users") if u["email"].lower() == email.lower()), None)
-    if existing:
-        raise ApiError(409, f"A user with email {email} already exists (id {existing['id']})",
-                       resource_type="users", resource_id=existing["id"])
+    full_name, email = require_str(body, "full_name"), str(require_str(body, "email"))
     with ctx.store.db.transaction():
+        existing = next((u for u in ctx.store.list("users") if u["email"].lower() == email.lower()), None)
+        if existing:
+            raise ApiError(409, f"A user with email {email} already exists (id {existing['id']})",
+                           resource_type="users", resource_id=existing["id"])
         user = insert(ctx, "users", {"email": email, "full_name": full_name, "status": "ACTIVE",
                                      "default_org_id": ctx.user["org_id"], "user_tier": "PAID"})
         org = ctx.get("orgs", ctx.user["org_id"])

@@ -122,7 +122,7 @@ class Runtime:
 
     # probes
     def probe(self, credential: dict, secrets: dict) -> dict:
-        """Check a credential; returns {"status": "success"|"failed", "message", "connection_verified"}."""
+        """The probe output ``{connection_verified, message}``; raises ProbeFailure when it does not connect."""
         return object_store.probe(self.data_dir, credential, secrets)
 
     def probe_tree(self, credential: dict, secrets: dict, path: str | None, depth: int) -> dict:
@@ -170,8 +170,11 @@ class Runtime:
         keys = [entry.get("api_key") if isinstance(entry, dict) else entry for entry in source.get("api_keys") or []]
         return any(key and hmac.compare_digest(str(key), presented) for key in keys)
 
-    def accept_push(self, source: dict, records: list[dict]) -> dict[str, Any]:
-        """Store pushed records as one inbox file; an ACTIVE source runs them in the background."""
+    def accept_push(self, source: dict, records: list[dict], force_schema_detection: bool = False) -> dict[str, Any]:
+        """Store pushed records as one inbox file and run them in the background.
+
+        ``force_schema_detection`` re-detects the nexset's schema from the input now, before the run.
+        """
         folder = inbox_dir(self.data_dir, source["id"])
         folder.mkdir(parents=True, exist_ok=True)
         with self._guard:
@@ -181,7 +184,7 @@ class Runtime:
         partial.write_text("".join(json.dumps(record) + "\n" for record in records))
         partial.replace(folder / name)
         data_set_id = self.detected_id(source["id"])
-        if data_set_id is None:
+        if data_set_id is None or force_schema_detection:
             data_set_id = discover(self.store, self.ledger, self.data_dir, source)["id"]
         if source.get("status") == "ACTIVE":
             self.request_run(source["id"], trigger="webhook")

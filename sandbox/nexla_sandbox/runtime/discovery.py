@@ -29,10 +29,16 @@ def detected_nexsets(store: Store, source_id: int) -> list[dict]:
 def discover(store: Store, ledger: Ledger, data_dir: pathlib.Path, source: dict) -> dict:
     """Create or update the source's detected nexset from what its input holds now; returns the record."""
     table = sample_table(data_dir, source, DISCOVERY_SAMPLE)
-    existing = detected_nexsets(store, source["id"])
-    if existing:
-        record = store.update("data_sets", existing[0]["id"], {"status": "ACTIVE"})
-        return update_schema(store, ledger, "data_sets", record, table, source_id=source["id"], run_id=None)
+    # Check and create in one write transaction: activation and a webhook push may discover at once.
+    with store.db.transaction():
+        existing = detected_nexsets(store, source["id"])
+        if existing:
+            record = store.update("data_sets", existing[0]["id"], {"status": "ACTIVE"})
+            return update_schema(store, ledger, "data_sets", record, table, source_id=source["id"], run_id=None)
+        return _create_detected(store, ledger, source, table)
+
+
+def _create_detected(store: Store, ledger: Ledger, source: dict, table: pa.Table) -> dict:
     schema = infer_schema(table) if table.num_rows else dict(EMPTY_SCHEMA)
     record = store.create(
         "data_sets",

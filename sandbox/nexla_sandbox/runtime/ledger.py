@@ -1,6 +1,7 @@
 """The runtime's own tables in the sandbox database: runs, per-resource metrics, logs, deliveries, errors.
 
-- `rt_runs`: one row per run of a source (ids are the run ids: integers, increasing, global).
+- `rt_runs`: one row per run of a source. Ids are the run ids and, as in Nexla, look like the run's
+  start in epoch milliseconds (`1695442864636`); two runs started in the same millisecond get consecutive ids.
 - `rt_metrics`: one row per (run, resource) with records, size in bytes, errors, status and times.
 - `rt_logs`: run logs (INFO/WARN/ERROR) with resource, run id and JSON details.
 - `rt_deliveries`: exactly-once bookkeeping. A row (consumer, input key) says the consumer (a sink, the
@@ -95,10 +96,26 @@ class Ledger:
 
     # runs
     def start_run(self, data_source_id: int, trigger: str, started_at: float | None = None) -> int:
-        return self.db.insert(
-            "INSERT INTO rt_runs (data_source_id, trigger, status, started_at) VALUES (?, ?, 'RUNNING', ?)",
-            (data_source_id, trigger, started_at if started_at is not None else time.time()),
-        )
+        started = started_at if started_at is not None else time.time()
+        with self.db.transaction():
+            last = self.db.execute("SELECT MAX(id) AS id FROM rt_runs")[0]["id"] or 0
+            run_id = max(int(started * 1000), last + 1)
+            self.db.execute(
+                "INSERT INTO rt_runs (id, data_source_id, trigger, status, started_at) VALUES (?, ?, ?, 'RUNNING', ?)",
+                (run_id, data_source_id, trigger, started),
+            )
+        return run_id
+
+    def sources_that_ran(self) -> list[int]:
+        """Ids of the sources with at least one finished run."""
+        rows = self.db.execute("SELECT DISTINCT data_source_id FROM rt_runs WHERE status != 'RUNNING'")
+        return [row["data_source_id"] for row in rows]
+
+    def clear(self) -> None:
+        """Forget every run, metric, log, delivery and error sample (``POST /_sandbox/reset``)."""
+        with self.db.transaction():
+            for table in ("rt_runs", "rt_metrics", "rt_logs", "rt_deliveries", "rt_errors"):
+                self.db.execute(f"DELETE FROM {table}")
 
     def finish_run(self, run_id: int, *, status: str, records_in: int, records_out: int, errors: int,
                    files: list[str], error_message: str | None) -> None:

@@ -8,6 +8,8 @@ Probe rules (documented in the sandbox README):
   generator and sinks do);
 - an optional `bucket` (s3, gcs) or `container` (azure_blb) must name an existing top-level folder.
 Other connector types are accepted without a connection check (`connection_verified: false`).
+A credential that does not connect raises ProbeFailure (the API answers 403 `{status, message}`);
+a path that cannot be probed raises ProbeArgumentError (400 naming the field). `/` is the root.
 """
 
 from __future__ import annotations
@@ -61,41 +63,42 @@ def check_credential(data_dir: pathlib.Path, credential: dict, secrets: dict) ->
     return root
 
 
+class ProbeArgumentError(ValueError):
+    """A probe request naming a path that cannot be probed; ``field`` names the argument."""
+
+    def __init__(self, message: str, field: str = "path") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def probe(data_dir: pathlib.Path, credential: dict, secrets: dict) -> dict:
+    """The probe ``output`` of a credential that connects; ProbeFailure when it does not."""
     ctype = credential_type(credential)
     if ctype not in OBJECT_STORE_TYPES:
-        return {
-            "status": "success",
-            "message": f"the sandbox does not connect to '{ctype or 'unknown'}'; credential accepted unverified",
-            "connection_verified": False,
-        }
-    try:
-        check_credential(data_dir, credential, secrets)
-    except ProbeFailure as exc:
-        return {"status": "failed", "message": str(exc), "connection_verified": False}
-    return {"status": "success", "message": f"connected to the {ctype} store", "connection_verified": True}
+        return {"connection_verified": False,
+                "message": f"the sandbox does not connect to '{ctype or 'unknown'}'; credential accepted unverified"}
+    check_credential(data_dir, credential, secrets)
+    return {"connection_verified": True, "message": f"connected to the {ctype} store"}
 
 
-def _failed(ctype: str, message: str, key: str) -> dict:
-    return {"status": "failed", "message": message, "connection_type": ctype, key: {}}
+def _object_store(ctype: str, what: str) -> None:
+    if ctype not in OBJECT_STORE_TYPES:
+        raise ProbeArgumentError(f"probe {what} is not available for '{ctype}' in the sandbox", "credentials_type")
 
 
 def probe_tree(data_dir: pathlib.Path, credential: dict, secrets: dict, path: str | None, depth: int) -> dict:
-    """List folders and files under `path` down to `depth` levels (ProbeTreeResponse shape)."""
+    """Folders and files under `path` (``/`` = the root) down to `depth` levels, as a probe tree answer."""
     ctype = credential_type(credential)
-    if ctype not in OBJECT_STORE_TYPES:
-        return _failed(ctype, f"probe tree is not available for '{ctype}' in the sandbox", "object")
-    if depth < 1:
-        return _failed(ctype, "depth must be 1 or more", "object")
+    _object_store(ctype, "tree")
+    check_credential(data_dir, credential, secrets)
     try:
-        check_credential(data_dir, credential, secrets)
-        start = resolve_path(data_dir, ctype, path)
-    except (ProbeFailure, ConnectorPathError) as exc:
-        return _failed(ctype, str(exc), "object")
+        start = resolve_path(data_dir, ctype, path, root_allowed=True)
+    except ConnectorPathError as exc:
+        raise ProbeArgumentError(str(exc)) from exc
     if not start.is_dir():
-        return _failed(ctype, f"path '{path}' is not a folder in the {ctype} store", "object")
-    tree = _tree(data_dir, ctype, start, depth)
-    return {"status": "ok", "message": f"{len(tree)} entries", "connection_type": ctype, "object": {"tree": tree}}
+        raise ProbeArgumentError(f"path '{path}' is not a folder in the {ctype} store")
+    return {"status": "ok", "message": "Ok", "connection_type": ctype,
+            "output": {"tree": _tree(data_dir, ctype, start, depth)}}
 
 
 def _tree(data_dir: pathlib.Path, ctype: str, folder: pathlib.Path, depth: int) -> list[dict]:
@@ -115,30 +118,26 @@ def _tree(data_dir: pathlib.Path, ctype: str, folder: pathlib.Path, depth: int) 
 
 
 def probe_sample(data_dir: pathlib.Path, credential: dict, secrets: dict, path: str | None) -> dict:
-    """Read up to ten records from the file at `path` (or the first data file under it)."""
+    """Up to ten records of the file at `path` (or the first data file under it), as a probe sample answer."""
     ctype = credential_type(credential)
-    if ctype not in OBJECT_STORE_TYPES:
-        return _failed(ctype, f"probe sample is not available for '{ctype}' in the sandbox", "output")
+    _object_store(ctype, "sample")
+    check_credential(data_dir, credential, secrets)
     try:
-        check_credential(data_dir, credential, secrets)
-        target = resolve_path(data_dir, ctype, path)
-    except (ProbeFailure, ConnectorPathError) as exc:
-        return _failed(ctype, str(exc), "output")
+        target = resolve_path(data_dir, ctype, path, root_allowed=True)
+    except ConnectorPathError as exc:
+        raise ProbeArgumentError(str(exc)) from exc
     files = input_files(target)
     if not files:
-        return _failed(ctype, f"no data files under '{path or ''}' in the {ctype} store", "output")
+        raise ProbeArgumentError(f"no data files under '{path or ''}' in the {ctype} store")
     try:
         result = read_file(files[0])
     except (FormatError, OSError) as exc:
-        return _failed(ctype, f"cannot read {relative_name(data_dir, ctype, files[0])}: {exc}", "output")
+        raise ProbeArgumentError(f"cannot read {relative_name(data_dir, ctype, files[0])}: {exc}") from exc
     table = result.table.slice(0, SAMPLE_SIZE)
-    fields = [{"name": field.name, "type": str(field.type)} for field in table.schema]
-    return {
-        "status": "ok",
-        "message": f"sampled {relative_name(data_dir, ctype, files[0])}",
-        "connection_type": ctype,
-        "output": {"sample_data": table.to_pylist(), "schema": {"fields": fields}},
-    }
+    return {"status": "ok", "message": "Ok", "connection_type": ctype,
+            "output": {"contentType": "application/json", "statusCode": 200,
+                       "file": relative_name(data_dir, ctype, files[0]),
+                       "response": {"columns": table.schema.names, "data": table.to_pylist()}}}
 
 
 def input_files(target: pathlib.Path, file_format: str | None = None) -> list[pathlib.Path]:

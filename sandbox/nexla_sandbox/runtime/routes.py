@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+from xml.etree import ElementTree
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,15 @@ from starlette.routing import BaseRoute, Route
 
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import flag, integer, page_window
+from nexla_sandbox.routes.common import check_storable
 from nexla_sandbox.state.flows import FlowIndex, root_of
 
 if TYPE_CHECKING:
     from . import Runtime
 
 RESOURCE_TYPES = ("data_sources", "data_sets", "data_sinks")
+LOG_RESOURCE_TYPES = {"data_sources": "SOURCE", "data_sets": "DATASET", "data_sinks": "SINK"}
+LOG_SEVERITIES = {"WARN": "WARNING"}
 MAX_SAMPLES = 500
 
 
@@ -75,15 +79,12 @@ def _day(query: Any, name: str, required: bool) -> date | None:
         raise bad_request(f"Query parameter '{name}' must be a date like 2025-01-31", name) from None
 
 
-def _epoch(query: Any, name: str) -> float | None:
-    raw = query.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise bad_request(f"Query parameter '{name}' must be Unix seconds", name) from None
-    return value / 1000 if value > 1e11 else value
+def _required_int(query: Any, name: str) -> int:
+    value = integer(query, name, None)
+    if value is None:
+        raise bad_request(f"Query parameter '{name}' is required"
+                          + (" (epoch milliseconds)" if name == "from" else ""), name)
+    return value
 
 
 def _meta(page: int, per_page: int, total: int) -> dict[str, int]:
@@ -143,22 +144,12 @@ class _Handlers:
             raise bad_request("Query parameter 'orderby' must be runId or lastWritten", "orderby")
         source = self._source_of(kind, record)
         detected = self.runtime.detected_id(source["id"]) if source else None
-        items = []
-        for row in self.runtime.ledger.metrics(kind, record["id"]):
-            run = self.runtime.ledger.run(row["run_id"]) or {}
-            failed = row["status"] == "FAILED" or (kind == "data_sources" and run.get("status") == "FAILED")
-            item = {
-                "runId": row["run_id"],
-                "lastWritten": int(row["ended_at"]),
-                "dataSetId": row["data_set_id"] or detected or 0,
-                "records": row["records"], "size": row["size"], "errors": row["errors"],
-                "status": "FAILED" if failed else "SUCCESS",
-                "startTime": _iso(row["started_at"]), "endTime": _iso(row["ended_at"]),
-            }
-            message = row["error_message"] or (run.get("error_message") if kind == "data_sources" else None)
-            if failed and message:
-                item["error_message"] = message
-            items.append(item)
+        items = [
+            {"runId": row["run_id"], "lastWritten": int(row["ended_at"] * 1000),
+             "dataSetId": row["data_set_id"] or detected or 0,
+             "records": row["records"], "size": row["size"], "errors": row["errors"]}
+            for row in self.runtime.ledger.metrics(kind, record["id"])
+        ]
         items.sort(key=lambda item: (item[orderby], item["runId"]), reverse=True)
         window = items[(page - 1) * size:page * size]
         return JSONResponse({"status": 200, "metrics": {"data": window, "meta": _meta(page, size, len(items))}})
@@ -199,27 +190,28 @@ class _Handlers:
     async def logs(self, request: Request) -> JSONResponse:
         kind = _kind_of(request)
         record = self._resource(request, kind)
-        run_id = integer(request.query_params, "run_id", None)
-        start = _epoch(request.query_params, "from")
-        end = _epoch(request.query_params, "to")
+        run_id = _required_int(request.query_params, "run_id")
+        start = _required_int(request.query_params, "from")
+        end = integer(request.query_params, "to", None)
         page, per_page = page_window(request.query_params)
         source = self._source_of(kind, record)
         entries = []
         for row in self.runtime.ledger.logs(source["id"]) if source else []:
             if kind != "data_sources" and (row["resource_type"], row["resource_id"]) != (kind, record["id"]):
                 continue
-            if run_id is not None and row["run_id"] != run_id:
-                continue
-            if (start is not None and row["timestamp"] < start) or (end is not None and row["timestamp"] > end):
+            stamp = int(row["timestamp"] * 1000)
+            if row["run_id"] != run_id or stamp < start or (end is not None and stamp > end):
                 continue
             entries.append({
-                "timestamp": _iso(row["timestamp"]), "level": row["level"], "message": row["message"],
-                "resource_id": row["resource_id"], "resource_type": row["resource_type"],
-                "run_id": row["run_id"], "details": row["details"],
+                "timestamp": stamp, "resource_id": row["resource_id"],
+                "resource_type": LOG_RESOURCE_TYPES[row["resource_type"]], "log": row["message"],
+                "log_type": "SUMMARY" if row["message"].startswith(f"Run {row['run_id']} finished") else "LOG",
+                "severity": LOG_SEVERITIES.get(row["level"], row["level"]),
             })
         window = entries[(page - 1) * per_page:page * per_page]
-        return JSONResponse({"status": 200, "message": "Ok", "logs": window,
-                             "meta": _meta(page, per_page, len(entries))})
+        meta = {"current_page": page, "pages_count": max(1, math.ceil(len(entries) / per_page)) if entries else 0,
+                "total_count": len(entries), "org_id": record.get("org_id"), "run_id": run_id}
+        return JSONResponse({"status": 200, "message": "Ok", "logs": {"data": window, "meta": meta}})
 
     async def run_now(self, request: Request) -> JSONResponse:
         source_id = request.path_params["id"]
@@ -229,22 +221,78 @@ class _Handlers:
         return JSONResponse(result)
 
     async def webhook(self, request: Request) -> JSONResponse:
+        """Nexla's send_one_record / send_many_records: a record (JSON or XML) or a JSON array of records."""
         source_id = request.path_params["id"]
         source = self.store.get("data_sources", source_id)
         if source is None or source.get("source_type") != "nexla_rest":
             raise ApiError(404, f"no webhook source {source_id}", resource_type="data_sources",
                            resource_id=source_id)
         if not self.runtime.webhook_key_valid(source, _presented_key(request)):
-            raise ApiError(401, "webhook API key missing or invalid: pass ?api_key= or "
+            raise ApiError(403, "webhook API key missing or invalid: pass ?api_key= or "
                                 "Authorization: Basic base64(api_key)")
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise bad_request("webhook body must be JSON: one object or an array of objects", "body") from None
-        records = body if isinstance(body, list) else [body]
-        if not records or not all(isinstance(item, dict) for item in records):
-            raise bad_request("webhook body must be one JSON object or a non-empty array of objects", "body")
-        return JSONResponse(await run_in_threadpool(self.runtime.accept_push, source, records))
+        if source.get("status") != "ACTIVE":
+            return JSONResponse({"error": f"Source #{source_id} is {source.get('status') or 'INIT'}"}, status_code=500)
+        records = _webhook_records(await request.body(), request.headers.get("content-type", ""))
+        query = request.query_params
+        extras: dict[str, Any] = {}
+        if flag(query, "include_headers"):
+            extras["_headers"] = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        if flag(query, "include_url_params"):
+            extras["_url_params"] = {k: v for k, v in query.items() if k != "api_key"}
+        records = [{**record, **extras} for record in records]
+        accepted = await run_in_threadpool(self.runtime.accept_push, source, records,
+                                           flag(query, "force_schema_detection"))
+        return JSONResponse({"datasetId": accepted["dataset_id"], "processed": accepted["processed"]})
+
+
+SECRET_HEADERS = {"authorization", "cookie", "x-api-key"}
+
+
+def _webhook_records(raw: bytes, content_type: str) -> list[dict]:
+    """The records of a webhook body: one JSON object, a non-empty JSON array of objects, or one XML record."""
+    text = raw.strip()
+    if "xml" in content_type.lower() or text.startswith(b"<"):
+        return [_xml_record(text)]
+    try:
+        body = json.loads(text or b"null")
+    except RecursionError:
+        raise bad_request("webhook body is nested too deeply", "body") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request("webhook body must be JSON (one object or an array of objects) or XML", "body") from None
+    check_storable(body)
+    records = body if isinstance(body, list) else [body]
+    if not records or not all(isinstance(item, dict) for item in records):
+        raise bad_request("webhook body must be one JSON object or a non-empty array of objects", "body")
+    return records
+
+
+def _xml_record(raw: bytes) -> dict:
+    """One record from ``<root><field>value</field>...</root>`` (repeated elements become lists)."""
+    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
+        raise bad_request("webhook XML must not declare a DOCTYPE or entities", "body")
+    try:
+        root = ElementTree.fromstring(raw)
+    except ElementTree.ParseError as error:
+        raise bad_request(f"webhook body is not well-formed XML: {error}", "body") from None
+    value = _xml_value(root)
+    record = value if isinstance(value, dict) else {root.tag: value}
+    check_storable(record)
+    return record
+
+
+def _xml_value(element: ElementTree.Element) -> Any:
+    children = list(element)
+    if not children:
+        return (element.text or "").strip()
+    found: dict[str, Any] = {}
+    for child in children:
+        value = _xml_value(child)
+        if child.tag in found:
+            previous = found[child.tag]
+            found[child.tag] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            found[child.tag] = value
+    return found
 
 
 def _presented_key(request: Request) -> str | None:

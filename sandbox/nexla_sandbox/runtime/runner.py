@@ -143,7 +143,7 @@ class FlowRun:
 
         tables = self._read(to_read, {item.key for item in pending[("source", source_id)]})
         by_set: dict[int, dict[str, pa.Table]] = {}
-        for data_set in index.sets_by_source.get(source_id, []):
+        for data_set in index.sets_of_source(source_id):
             self._through(index, data_set, tables, by_set)
         for data_set, sink in sinks:
             self._deliver(sink, data_set, pending[("sink", sink["id"])], by_set.get(data_set["id"], {}))
@@ -152,13 +152,13 @@ class FlowRun:
 
     def _active_sinks(self, index: FlowIndex) -> list[tuple[dict, dict]]:
         found = []
-        stack = list(index.sets_by_source.get(self.source["id"], []))
+        stack = list(index.sets_of_source(self.source["id"]))
         while stack:
             data_set = stack.pop(0)
             if data_set.get("status") in _SKIPPED_SET_STATUSES:
                 continue
-            found.extend((data_set, s) for s in index.sinks_by_set.get(data_set["id"], []) if s.get("status") == "ACTIVE")
-            stack.extend(index.sets_by_parent.get(data_set["id"], []))
+            found.extend((data_set, s) for s in index.sinks_of_set(data_set["id"]) if s.get("status") == "ACTIVE")
+            stack.extend(index.sets_of_parent(data_set["id"]))
         return found
 
     def _read(self, items: list[InputFile], fresh: set[str]) -> dict[str, pa.Table]:
@@ -238,7 +238,7 @@ class FlowRun:
                          operation_index=operation_index)
             self.log("WARN", f"{error_count} record error(s) in the transform", "data_sets", data_set["id"],
                      errors=error_count)
-        for child in index.sets_by_parent.get(data_set["id"], []):
+        for child in index.sets_of_parent(data_set["id"]):
             self._through(index, child, out, by_set)
 
     def _deliver(self, sink: dict, data_set: dict, pending: list[InputFile], tables: dict[str, pa.Table]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexla_sandbox.state.store import Store, now_iso
+from nexla_sandbox.state.store import Clause, Store, now_iso
 
 ROLE_RANK = {"collaborator": 1, "operator": 2, "admin": 3, "owner": 4}
 ACCESSOR_TYPES = ("USER", "TEAM", "ORG")
@@ -44,7 +44,49 @@ def org_membership(store: Store, user_id: int, org_id: int | None) -> dict | Non
 
 
 def user_teams(store: Store, user_id: int) -> list[dict]:
-    return [t for t in store.list("teams") if any(m["id"] == user_id for m in t.get("members", []))]
+    return store.list("teams", scope=_member_of_team(user_id))
+
+
+def _member_of_team(user_id: int, *, admin: bool = False) -> Clause:
+    condition = "json_extract(m.value, '$.id') = ?" + (" AND json_extract(m.value, '$.admin')" if admin else "")
+    return (f"EXISTS (SELECT 1 FROM json_each(data, '$.members') AS m WHERE {condition})", [int(user_id)])
+
+
+LIST_ROLES = (*ROLE_RANK, "member")
+
+
+def list_scope(store: Store, user_id: int, kind: str, access_role: str | None) -> Clause:
+    """The SQL condition selecting what a list shows the user.
+
+    Without ``access_role`` a list shows what the user owns. ``access_role=X`` shows every record
+    on which the user holds X or a higher role (an org admin holds owner on the whole org);
+    ``member`` (teams only) shows the teams the user belongs to.
+    """
+    if access_role is None:
+        return ("owner_id = ?", [int(user_id)])
+    if access_role == "member":
+        return _member_of_team(user_id)
+    wanted = ROLE_RANK[access_role]
+    orgs = [o["id"] for o in store.list("orgs") if org_membership(store, user_id, o["id"])]
+    admin_orgs = [o for o in orgs if (org_membership(store, user_id, o) or {}).get("is_admin")]
+    teams = [t["id"] for t in user_teams(store, user_id)]
+    found = store.db.execute(
+        "SELECT resource_id, roles FROM accessors WHERE kind = ? AND ((type = 'USER' AND accessor_id = ?)"
+        " OR (type = 'TEAM' AND accessor_id IN (SELECT value FROM json_each(?)))"
+        " OR (type = 'ORG' AND accessor_id IN (SELECT value FROM json_each(?))))",
+        (kind, int(user_id), json.dumps(teams), json.dumps(orgs)),
+    )
+    ids = sorted({row["resource_id"] for row in found
+                  if max((ROLE_RANK.get(r, 0) for r in json.loads(row["roles"])), default=0) >= wanted})
+    condition = ("owner_id = ? OR org_id IN (SELECT value FROM json_each(?))"
+                 " OR id IN (SELECT value FROM json_each(?))")
+    params: list[Any] = [int(user_id), json.dumps(admin_orgs), json.dumps(ids)]
+    if kind == "teams":
+        implicit = _member_of_team(user_id, admin=wanted > ROLE_RANK["collaborator"])
+        if wanted <= ROLE_RANK["admin"]:
+            condition += f" OR {implicit[0]}"
+            params += list(implicit[1])
+    return (condition, params)
 
 
 def rows(store: Store, kind: str, resource_id: int) -> list[dict]:

@@ -26,6 +26,16 @@ CREATE TABLE IF NOT EXISTS records (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_kind ON records(kind, deleted);
+-- Listings filter and page in SQL (state/store.py); these indexes keep a page O(page) whatever the
+-- number of records: the owner/org scope of a list and the links a flow tree follows.
+CREATE INDEX IF NOT EXISTS records_owner ON records(kind, deleted, owner_id);
+CREATE INDEX IF NOT EXISTS records_org ON records(kind, deleted, org_id);
+CREATE INDEX IF NOT EXISTS records_source_kind ON records(kind, deleted, json_extract(data, '$.data_source_id'));
+CREATE INDEX IF NOT EXISTS records_parent_kind ON records(kind, deleted, json_extract(data, '$.parent_data_set_id'));
+CREATE INDEX IF NOT EXISTS records_data_set_kind ON records(kind, deleted, json_extract(data, '$.data_set_id'));
+CREATE INDEX IF NOT EXISTS records_credential_kind ON records(kind, deleted, json_extract(data, '$.data_credentials_id'));
+CREATE INDEX IF NOT EXISTS records_status_kind ON records(kind, deleted, json_extract(data, '$.status'));
+CREATE INDEX IF NOT EXISTS records_transform_kind ON records(kind, deleted, json_extract(data, '$.transform_id'));
 CREATE TABLE IF NOT EXISTS credential_secrets (
     credential_id INTEGER PRIMARY KEY,
     data TEXT NOT NULL

@@ -15,32 +15,42 @@ KIND_KEY = {"data_sources": "data_source_id", "data_sets": "data_set_id", "data_
 
 @dataclass
 class FlowIndex:
-    """Every live nexset and sink, indexed by what they hang from (built once per request)."""
+    """Nexsets and sinks by what they hang from, read from SQLite on first use and kept for one request."""
 
     store: Store
-    sets_by_source: dict[int, list[dict]] = field(default_factory=dict)
-    sets_by_parent: dict[int, list[dict]] = field(default_factory=dict)
-    sinks_by_set: dict[int, list[dict]] = field(default_factory=dict)
+    _by_source: dict[int, list[dict]] = field(default_factory=dict)
+    _by_parent: dict[int, list[dict]] = field(default_factory=dict)
+    _by_set: dict[int, list[dict]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store) -> FlowIndex:
-        index = cls(store)
-        for data_set in store.list("data_sets"):
-            if data_set.get("parent_data_set_id"):
-                index.sets_by_parent.setdefault(data_set["parent_data_set_id"], []).append(data_set)
-            elif data_set.get("data_source_id"):
-                index.sets_by_source.setdefault(data_set["data_source_id"], []).append(data_set)
-        for sink in store.list("data_sinks"):
-            if sink.get("data_set_id"):
-                index.sinks_by_set.setdefault(sink["data_set_id"], []).append(sink)
-        return index
+        return cls(store)
+
+    def sets_of_source(self, source_id: int) -> list[dict]:
+        """The detected nexsets of a source."""
+        if source_id not in self._by_source:
+            self._by_source[source_id] = self.store.list(
+                "data_sets", {"data_source_id": source_id, "parent_data_set_id": None})
+        return self._by_source[source_id]
+
+    def sets_of_parent(self, data_set_id: int) -> list[dict]:
+        """The nexsets derived from a nexset."""
+        if data_set_id not in self._by_parent:
+            self._by_parent[data_set_id] = self.store.list("data_sets", {"parent_data_set_id": data_set_id})
+        return self._by_parent[data_set_id]
+
+    def sinks_of_set(self, data_set_id: int) -> list[dict]:
+        """The sinks a nexset feeds."""
+        if data_set_id not in self._by_set:
+            self._by_set[data_set_id] = self.store.list("data_sinks", {"data_set_id": data_set_id})
+        return self._by_set[data_set_id]
 
     def children(self, kind: str, record: dict) -> list[tuple[str, dict]]:
         if kind == "data_sources":
-            return [("data_sets", d) for d in self.sets_by_source.get(record["id"], [])]
+            return [("data_sets", d) for d in self.sets_of_source(record["id"])]
         if kind == "data_sets":
-            return [("data_sets", d) for d in self.sets_by_parent.get(record["id"], [])] + [
-                ("data_sinks", s) for s in self.sinks_by_set.get(record["id"], [])
+            return [("data_sets", d) for d in self.sets_of_parent(record["id"])] + [
+                ("data_sinks", s) for s in self.sinks_of_set(record["id"])
             ]
         return []
 

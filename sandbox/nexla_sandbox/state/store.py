@@ -13,6 +13,8 @@ through :meth:`Store.credential_secrets`.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,19 @@ from nexla_sandbox.state.db import Database
 
 FLOW_KINDS = ("data_sources", "data_sets", "data_sinks")
 _COLUMNS = ("id", "owner_id", "org_id", "created_at", "updated_at")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Clause = tuple[str, Sequence[Any]]
+"""An SQL condition on the ``records`` table and its parameters."""
+
+
+def _column(name: str) -> str:
+    """The SQL expression of a record field (a real column, or the JSON path the indexes in db.py use)."""
+    if name in _COLUMNS:
+        return name
+    if not _FIELD.match(name):
+        raise ValueError(f"not a field name: {name!r}")
+    return f"json_extract(data, '$.{name}')"
 
 
 def _storable(id: int) -> bool:
@@ -67,15 +82,46 @@ class Store:
         rows = self.db.execute("SELECT kind FROM records WHERE id = ? AND deleted = 0", (int(id),))
         return rows[0]["kind"] if rows else None
 
-    def list(self, kind: str, where: dict | None = None) -> list[dict]:
-        """Live records of ``kind`` whose fields equal every ``where`` item, ordered by id."""
-        rows = self.db.execute(
-            "SELECT * FROM records WHERE kind = ? AND deleted = 0 ORDER BY id", (kind,)
-        )
-        records = [self._row(row) for row in rows]
-        if where:
-            records = [r for r in records if all(r.get(k) == v for k, v in where.items())]
-        return records
+    def list(self, kind: str, where: dict | None = None, *, text: dict | None = None,
+             scope: Clause | None = None, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Live records of ``kind`` matching every filter, ordered by id; filtered and paged in SQLite.
+
+        ``where`` items must equal the stored JSON value (None matches a missing or null field),
+        ``text`` items must equal the value rendered as text (query-string filters), ``scope`` is an
+        SQL condition with its parameters (see ``accessors.list_scope``).
+        """
+        sql, params = self._select("*", kind, where, text, scope)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [int(limit), int(offset)]
+        return [self._row(row) for row in self.db.execute(sql, params)]
+
+    def count(self, kind: str, where: dict | None = None, *, text: dict | None = None,
+              scope: Clause | None = None) -> int:
+        """How many records :meth:`list` would return without a page window."""
+        sql, params = self._select("COUNT(*) AS n", kind, where, text, scope)
+        return int(self.db.execute(sql, params)[0]["n"])
+
+    @staticmethod
+    def _select(columns: str, kind: str, where: dict | None, text: dict | None,
+                scope: Clause | None) -> tuple[str, list[Any]]:
+        sql = f"SELECT {columns} FROM records WHERE kind = ? AND deleted = 0"
+        params: list[Any] = [kind]
+        for name, value in (where or {}).items():
+            column = _column(name)
+            if value is None:
+                sql += f" AND {column} IS NULL"
+            else:
+                sql += f" AND {column} = ?"
+                params.append(json.dumps(value) if isinstance(value, list | dict) else value)
+        for name, value in (text or {}).items():
+            sql += f" AND CAST({_column(name)} AS TEXT) = ?"
+            params.append(str(value))
+        if scope is not None:
+            sql += f" AND ({scope[0]})"
+            params += list(scope[1])
+        return sql, params
 
     def create(self, kind: str, fields: dict, *, owner_id: int, org_id: int) -> dict:
         """Insert a record and return it as stored (secrets split off for credentials)."""

@@ -90,7 +90,7 @@ class Renderer:
     def common(self, kind: str, record: dict) -> dict:
         roles = self.roles(kind, record)
         return {
-            "id": record["id"], "name": record.get("name"), "description": record.get("description"),
+            "id": record["id"], "name": record.get("name"), "description": record.get("description") or "",
             "owner": self.owner(record.get("owner_id")), "org": self.org(record.get("org_id")),
             "owner_id": record.get("owner_id"), "org_id": record.get("org_id"),
             "access_roles": {"roles": roles} if kind in CODE_KINDS else roles,
@@ -117,8 +117,10 @@ class Renderer:
             kind: [r["id"] for r in self.store.list(kind, {"data_credentials_id": record["id"]})]
             for kind in ("data_sources", "data_sinks")
         }
+        # verified_at is a string in Nexla's OpenAPI: an unverified credential leaves it out.
+        verified = {"verified_at": record["verified_at"]} if record.get("verified_at") else {}
         return {**base, "credentials_type": record["credentials_type"],
-                "verified_status": record.get("verified_status", "UNVERIFIED"), "verified_at": record.get("verified_at"),
+                "verified_status": record.get("verified_status", "UNVERIFIED"), **verified,
                 "credentials_version": "1", "connector": connector(record["credentials_type"]),
                 "credentials_non_secure_data": non_secure_data(self.store.credential_secrets(record["id"])),
                 "api_keys": [], "template_config": record.get("template_config"),
@@ -227,14 +229,18 @@ class Renderer:
 
     def _code(self, kind: str, record: dict, base: dict) -> dict:
         used = [d["id"] for d in self.store.list("data_sets", {"transform_id": record["id"]})]
-        shaped = {**base, "resource_type": record.get("resource_type") or ("transform" if kind == "transforms" else "attribute_transform" if kind == "attribute_transforms" else "code_container"),
+        # Nexla's OpenAPI: every reusable transform is a code container of resource_type "transform"
+        # unless made as something else (ai_function, source, sink, error, validator).
+        shaped = {**base, "resource_type": record.get("resource_type") or "transform",
                   "reusable": record.get("reusable", True), "code_type": record.get("code_type"),
                   "output_type": record.get("output_type"), "code_encoding": record.get("code_encoding"),
-                  "code": record.get("code"), "code_config": record.get("code_config"),
+                  "code": record.get("code"), "code_config": record.get("code_config") or {},
                   "custom_config": record.get("custom_config"), "data_credentials": None,
                   "runtime_data_credentials": None, "data_sets": used}
         if kind == "code_containers":
-            shaped.update(public=bool(record.get("public")), ai_function_type=record.get("ai_function_type"))
+            shaped["public"] = bool(record.get("public"))
+            if record.get("ai_function_type"):
+                shaped["ai_function_type"] = record["ai_function_type"]
         return shaped
 
     def _transforms(self, record: dict, base: dict, **_: Any) -> dict:
@@ -249,7 +255,9 @@ class Renderer:
     def _notifications(self, record: dict, base: dict, **_: Any) -> dict:
         return {**base, "level": record.get("level", "INFO"), "resource_type": record.get("resource_type") or "SOURCE",
                 "resource_id": record.get("resource_id"), "message_id": int(record.get("message_id") or 0),
-                "message": record.get("message") or "", "read_at": record.get("read_at")}
+                "message": record.get("message") or "",
+                # read_at is a string in Nexla's OpenAPI: an unread notification leaves it out.
+                **({"read_at": record["read_at"]} if record.get("read_at") else {})}
 
     def _async_tasks(self, record: dict, base: dict, **_: Any) -> dict:
         return {"id": record["id"], "type": record.get("type"), "status": record.get("status"),

@@ -13,6 +13,9 @@ Readings of the document (written down because the conformance test depends on t
 * ``minItems``/``maxItems`` written inside ``items`` of a pair whose members may be of any type
   (audit-log ``object_changes``: ``[before, after]``) bound the pair, not its members: the document
   nests them one level too deep.
+* ``oneOf`` is read as ``anyOf``: the document's alternatives overlap (a nexset sample record fits
+  both the plain and the ``rawMessage`` form, whose properties are all optional), so "exactly one"
+  would refuse every answer that fits the first.
 * Paths written with a query (``/users?expand=1``) are the plain path called with that query.
 * Every operation documents exactly one success status, 200; error statuses carry no body schema.
 """
@@ -48,6 +51,8 @@ def with_nullables(node: Any) -> Any:
             node["type"] = [kind, "null"]
         elif isinstance(kind, list) and "null" not in kind:
             node["type"] = [*kind, "null"]
+    if "oneOf" in node:
+        node["anyOf"] = node.pop("oneOf")
     items = node.get("items")
     if isinstance(items, dict) and isinstance(items.get("type"), list) and len(items["type"]) > 1:
         for bound in ("minItems", "maxItems"):
@@ -56,9 +61,11 @@ def with_nullables(node: Any) -> Any:
     members = node.get("allOf")
     if isinstance(members, list) and {} in members:
         # {format: nullable} became {} above: the allOf as a whole may be null.
-        rest = [m for m in members if m != {}]
+        rest: dict[str, Any] = {"allOf": [m for m in members if m != {}]}
         node.pop("allOf")
-        node["anyOf"] = [{"type": "null"}, {"allOf": rest}]
+        if "anyOf" in node:
+            rest["anyOf"] = node.pop("anyOf")
+        node["anyOf"] = [{"type": "null"}, rest]
     return node
 
 

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import pytest
 from jsonschema.exceptions import ValidationError, best_match
-
 from nexla_ops.operations.deploy import apply_deployment
 from nexla_sandbox.runtime.demo import write_demo_data
 from nexla_sandbox.testing import SandboxHandle, running_sandbox
+
 from tests.contract import openapi
 from tests.helpers.deploy import SECRET_ENV, client_for, control, make_spec
 from tools.gen_coverage import Operation, build_app, operations, serving_routes
@@ -37,6 +37,47 @@ def served_operations() -> list[Operation]:
             app.state.store.db.close()
     # Deletes last (the bulk ones after the single ones), everything else in the document's order.
     return sorted(found, key=lambda op: (op.method == "DELETE", op.path.endswith("/all")))
+
+
+# Answers known not to validate yet, each with why: the test fails when one starts validating
+# (strict xfail), so this list only shrinks. "Issue 10 item 2" is the sandbox behaviour work that
+# reshapes async tasks, probes, run logs and run summaries.
+AWAITING = "issue 10 item 2 reshapes it"
+FLOW_ENVELOPE = ("the flow envelope lists condensed resources (additionalProperties: false) and object "
+                 "template_config; the sandbox lists full resource objects with null template_config")
+SDK_CODE_ROLES = "nexla-sdk 1.0.8 models access_roles on code containers as an object; the OpenAPI as a list"
+SDK_PROJECT_FLOWS = ("nexla-sdk 1.0.8 notes the live API answers project flow edits with a list of project "
+                     "flows; the OpenAPI documents the flow envelope")
+NONCONFORMING = {
+    "POST /async_tasks": AWAITING, "GET /async_tasks/{task_id}": AWAITING,
+    "POST /async_tasks/{task_id}/acknowledge": AWAITING, "GET /async_tasks/{task_id}/download_link": AWAITING,
+    "POST /async_tasks/{task_id}/rerun": AWAITING, "POST /data_credentials/{credential_id}/probe/sample": AWAITING,
+    **{f"{method} {path}": SDK_CODE_ROLES for method, path in (
+        ("POST", "/attribute_transforms"), ("GET", "/attribute_transforms/{attribute_transform_id}"),
+        ("PUT", "/attribute_transforms/{attribute_transform_id}"), ("POST", "/code_containers"),
+        ("GET", "/code_containers/{code_container_id}"), ("PUT", "/code_containers/{code_container_id}"),
+        ("POST", "/code_containers/{code_container_id}/copy"), ("POST", "/transforms"),
+        ("GET", "/transforms/{transform_id}"), ("PUT", "/transforms/{transform_id}"),
+        ("POST", "/transforms/{transform_id}/copy"))},
+    **{f"{method} {path}": FLOW_ENVELOPE for method, path in (
+        ("GET", "/flows"), ("GET", "/flows/{flow_id}"), ("PUT", "/flows/{flow_id}/activate"),
+        ("POST", "/flows/{flow_id}/copy"), ("GET", "/projects/{project_id}/flows"),
+        ("GET", "/{resource_type}/{resource_id}/flow"))},
+    **{f"{method} /projects/{{project_id}}/flows": SDK_PROJECT_FLOWS for method in ("POST", "PUT", "DELETE")},
+    "PUT /{resource_type}/{resource_id}/activate": "the resource's nexsets carry 'version' (additionalProperties: false)",
+    "PUT /{resource_type}/{resource_id}/pause": "the resource's nexsets carry 'version' (additionalProperties: false)",
+    "POST /data_sets": "output_schema is null until detection; the schema types it an object",
+    "GET /data_sinks/{sink_id}?expand=1": "the expanded nexset's output_schema properties are JSON schemas; "
+                                           "the document types them as strings",
+    "GET /users?expand=1": "users carry account_summary, which the User schema does not allow",
+    "GET /users/{user_id}?expand=1": "users carry account_summary, which the User schema does not allow",
+}
+
+
+def case(operation: Operation) -> Any:
+    reason = NONCONFORMING.get(f"{operation.method} {operation.path}")
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(operation, marks=marks, id=f"{operation.method} {operation.path}")
 
 
 SERVED = served_operations()
@@ -344,7 +385,7 @@ def leaf(error: ValidationError) -> ValidationError:
     return leaf(max(error.context, key=lambda e: (len(e.absolute_path), e is best_match(error.context))))
 
 
-@pytest.mark.parametrize("operation", SERVED, ids=lambda op: f"{op.method} {op.path}")
+@pytest.mark.parametrize("operation", [case(op) for op in SERVED])
 def test_answer_validates_against_the_official_schema(world: World, operation: Operation) -> None:
     path = path_for(world, operation)
     # The token operations authenticate differently, and logout must not end the world's session.
@@ -362,3 +403,8 @@ def test_answer_validates_against_the_official_schema(world: World, operation: O
     errors = sorted((leaf(e) for e in check.iter_errors(body)), key=lambda e: list(e.absolute_path))
     shown = "\n".join(f"  at /{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in errors[:15])
     assert not errors, f"{operation.method} {path}: {len(errors)} schema violation(s)\n{shown}"
+
+
+def test_every_known_nonconformity_names_a_served_operation() -> None:
+    served = {f"{op.method} {op.path}" for op in SERVED}
+    assert sorted(set(NONCONFORMING) - served) == []

@@ -239,7 +239,7 @@ def get_task(ctx: Ctx) -> dict:
 def delete_task(ctx: Ctx) -> dict:
     """Delete a task."""
     remove(ctx, "async_tasks", own(ctx))
-    return {"code": 200, "message": f"Async task {ctx.id()} deleted"}
+    return {"code": "200", "message": f"Async task {ctx.id()} deleted"}
 
 
 def rerun(ctx: Ctx) -> dict:

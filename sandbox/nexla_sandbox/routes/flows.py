@@ -178,7 +178,7 @@ def delete_tree(ctx: Ctx, root: dict) -> dict:
             for record in reversed(members[kind]):
                 ctx.access.check(ctx.user, kind, record, "delete")
                 remove(ctx, kind, record)
-    return {"code": 200, "message": f"Flow {root['flow_node_id']} deleted"}
+    return {"code": "200", "message": f"Flow {root['flow_node_id']} deleted"}
 
 
 def delete_flow(ctx: Ctx) -> dict:

@@ -37,7 +37,7 @@ from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import integer, page_window
 from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.routes.flows import anchor_of_node, tree
-from nexla_sandbox.routes.resources import change, visible
+from nexla_sandbox.routes.resources import change, list_scope
 from nexla_sandbox.state.flows import root_of
 
 HEALTH = ("HEALTHY", "WARNING", "UNHEALTHY", "UNKNOWN")
@@ -49,19 +49,27 @@ def iso(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds") if epoch else None
 
 
+# Epoch seconds the API accepts in ``from``/``to``: 1970 up to the year 3000.
+LATEST = 32503680000
+
+
 def day_bounds(ctx: Ctx) -> tuple[float, float]:
     """(from, to) in epoch seconds from ``from``/``to`` (ISO dates or epoch seconds); default the last 30 days."""
     def parse(name: str, default: float) -> float:
         value = ctx.query.get(name)
         if value is None or value == "":
             return default
-        if value.isdigit():
-            return float(value)
         try:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp() if "T" not in value else \
-                datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise bad_request(f"'{name}' must be a date (YYYY-MM-DD), a date-time or epoch seconds", name) from None
+            if value.isdigit():
+                stamp = float(value)
+            else:
+                parsed = datetime.fromisoformat(value)
+                stamp = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError):
+            stamp = -1.0
+        if not 0 <= stamp <= LATEST:
+            raise bad_request(f"'{name}' must be a date (YYYY-MM-DD), a UTC date-time or epoch seconds", name)
+        return stamp
     now = time.time()
     return parse("from", now - 30 * 86400), parse("to", now)
 
@@ -85,8 +93,8 @@ def health_of(ctx: Ctx, root: dict) -> dict:
 
 
 def scoped_roots(ctx: Ctx) -> list[dict]:
-    """Root sources the caller can read, narrowed by ``org_id``/``owner_id``."""
-    roots = visible(ctx, "data_sources", ctx.store.list("data_sources"))
+    """Root sources the caller lists (``access_role`` as for lists), narrowed by ``org_id``/``owner_id``."""
+    roots = ctx.store.list("data_sources", scope=list_scope(ctx, "data_sources"))
     for name in ("org_id", "owner_id"):
         wanted = integer(ctx.query, name)
         if wanted is not None:

@@ -85,7 +85,7 @@ def deleted(kind: str, id: int) -> Response | dict:
     """The body of a successful delete of ``kind/id``."""
     if kind in EMPTY_DELETE:
         return Response(status_code=200)
-    return {"code": 200, "message": f"{singular(kind)} {id} deleted"}
+    return {"code": "200", "message": f"{singular(kind)} {id} deleted"}
 
 
 def insert(ctx: Ctx, kind: str, fields: dict, *, owner_id: int | None = None, org_id: int | None = None) -> dict:

@@ -22,7 +22,7 @@ from typing import Any
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.params import optional_dict, require_int, require_str
+from nexla_sandbox.params import optional_dict, require_int
 from nexla_sandbox.routes.common import Ctx, route, status_ok
 from nexla_sandbox.routes.resources import change, insert, reference, remove
 
@@ -141,11 +141,19 @@ def shape_channel(record: dict) -> dict:
             "channel": record["channel"], "config": record.get("config") or {}}
 
 
+# List filters nexla-sdk 1.0.8 sends (notifications.list_settings), matched against the shown fields.
+FILTERS = ("event_type", "resource_type", "status", "channel")
+
+
 def crud(kind: str, path: str, fields: Callable[..., dict], shape: Callable[[dict], dict]) -> list[Route]:
     """List (the caller's own), create, get, update and delete for one settings kind."""
 
     def list_all(ctx: Ctx) -> list[dict]:
-        return [shape(r) for r in ctx.store.list(kind, {"owner_id": ctx.user["id"]})]
+        shown = [shape(r) for r in ctx.store.list(kind, {"owner_id": ctx.user["id"]})]
+        for name in FILTERS:
+            if ctx.query.get(name):
+                shown = [item for item in shown if str(item.get(name, "")).upper() == ctx.query[name].upper()]
+        return shown
 
     def create(ctx: Ctx) -> dict:
         return shape(insert(ctx, kind, fields(ctx, ctx.body_dict())))
@@ -170,11 +178,15 @@ def crud(kind: str, path: str, fields: Callable[..., dict], shape: Callable[[dic
 
 
 def settings_of_type(ctx: Ctx) -> list[dict]:
-    """The caller's notification settings for one notification type, in the flat per-type shape."""
+    """The caller's notification settings for one notification type.
+
+    Each row is the flat per-type shape of the OpenAPI (``setting_id``, ``notification_type_*``) and
+    also the setting's own fields, which nexla-sdk 1.0.8 parses as a NotificationSetting.
+    """
     kind = notification_type(int(ctx.params["type_id"]))
     found = [r for r in ctx.store.list("notification_settings", {"owner_id": ctx.user["id"]})
              if r["notification_type_id"] == kind["id"]]
-    return [{"setting_id": r["id"], "org_id": r["org_id"], "owner_id": r["owner_id"], "channel": r["channel"],
+    return [{**shape_setting(r), "setting_id": r["id"], "org_id": r["org_id"], "owner_id": r["owner_id"], "channel": r["channel"],
              "resource_type": r["notification_resource_type"], "resource_id": r.get("resource_id"),
              "setting_config": r.get("config"), "priority": r.get("priority") or 0, "status": r["status"],
              "notification_type_id": kind["id"], "setting_created_at": r["created_at"],

@@ -51,7 +51,7 @@ async def test_the_team_keeps_access_after_rotation(sandbox, shared) -> None:
     admin, credential_id = shared
     before = _shape((await list_access(admin, "data_credentials", credential_id)).accessors)
     result = await rotate_credential(admin, _request(credential_id), environ=ENV)
-    assert result.outcome == "rotated", result.steps
+    assert result.outcome == "rotated", [(s.step, s.status, s.detail, s.error) for s in result.steps if s.status == "failed"] or result.error
     after = (await list_access(admin, "data_credentials", result.new_credential_id)).accessors
     assert before <= _shape(after) and ("TEAM", ("collaborator",)) in before
     # The operator (shared through the team and directly) can read the new credential.

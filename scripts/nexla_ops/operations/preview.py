@@ -6,8 +6,8 @@ is a folder, the first file the tree lists is sampled, so the sample always name
 
 Probe answers come in more than one shape (the OpenAPI's ``output.response`` with ``columns`` and
 ``data`` or a text body; nested name maps or entry lists for trees; ``output.sample_data``); each is
-read here into one :class:`PreviewResult`. A probe the API refuses (``status: failed`` or an error
-status) raises :class:`ProbeFailedError`: the preview is a check, so a failure is never a result.
+read here into one :class:`PreviewResult`. A probe the API refuses (``status: failed``, or 400/403/422)
+raises :class:`ProbeFailedError`: the preview is a check, so a failure is never a result.
 """
 
 from __future__ import annotations
@@ -60,6 +60,23 @@ class PreviewResult(BaseModel):
     sampled_file: str | None = None
     fields: dict[str, str] = Field(default_factory=dict, description="field -> type")
     records: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# Real Nexla (and the sandbox) answer a failed probe with an error status: 400, or 403 with a message.
+_PROBE_FAILURES = (400, 403, 422)
+
+
+async def _probe(client: AsyncNexlaClient, path: str, body: dict[str, Any], what: str,
+                 request: PreviewRequest) -> dict[str, Any]:
+    try:
+        reply = await client.post(path, json=body)
+    except NexlaError as error:
+        if error.status not in _PROBE_FAILURES:
+            raise
+        raise ProbeFailedError(f"probe {what} failed for credential {request.credential_id}: {error.message}",
+                               status=error.status, resource_type="data_credentials",
+                               resource_id=request.credential_id) from None
+    return _check(reply, what, request)
 
 
 def _check(body: Any, what: str, request: PreviewRequest) -> dict[str, Any]:
@@ -159,7 +176,7 @@ async def preview_source(
     entries: list[PreviewEntry] = []
     connection_type: str | None = None
     try:
-        tree = _check(await client.post(f"{base}/tree", json=tree_body), "tree", request)
+        tree = await _probe(client, f"{base}/tree", tree_body, "tree", request)
         connection_type = tree.get("connection_type")
         entries = _tree_entries(tree, request.path)
     except ProbeFailedError:
@@ -177,7 +194,7 @@ async def preview_source(
     target = files[0] if files else request.path
     if target is None or (not files and entries):
         return result
-    sample = _check(await client.post(f"{base}/sample", json={"path": target}), "sample", request)
+    sample = await _probe(client, f"{base}/sample", {"path": target}, "sample", request)
     records, fields = _records(sample.get("output"))
     records = records[: request.sample_size]
     result.connection_type = result.connection_type or sample.get("connection_type")

@@ -1,9 +1,12 @@
-"""Run a nexset transform on sample records with the local engine and show what it does.
+"""Check a nexset transform whole, run it on sample records with the local engine and show what it does.
 
-Records come inline (--records-json), from a file (--records: JSON array, NDJSON or CSV) or from
-a nexset's samples (--nexset-id; needs NEXLA_API_URL and NEXLA_SERVICE_KEY). Only --nexset-id
-talks to the API. Exit codes: 0 valid and clean, 2 invalid transform (or usage), 5 valid
-transform but some records failed (see errors, each with its operation index).
+The transform is the official {version, data_maps, transforms, custom_config}, a Jolt list, a
+reusable {code, code_type}, or the authoring {version, operations}; or --transform-id reads a
+reusable transform. Every static mistake is listed at once. Records come inline (--records-json),
+from a file (--records: JSON array, NDJSON or CSV) or from a nexset's samples (--nexset-id). Only
+--nexset-id and --transform-id talk to the API (NEXLA_API_URL, NEXLA_SERVICE_KEY). Exit codes: 0
+valid and clean, 2 invalid transform (or usage), 5 valid transform but some records failed or it
+could not run here (see errors, each with its operation index).
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ EXAMPLES = (
     "python scripts/validate_transform.py --transform examples/orders_transform.json --records examples/orders_sample.ndjson",
     "python scripts/validate_transform.py --transform-json '{\"version\":1,\"operations\":[{\"operation\":\"filter\",\"condition\":\"amount > 10\"}]}' --records-json '[{\"amount\": 5}, {\"amount\": 50}]'",
     "python scripts/validate_transform.py --transform t.json --nexset-id 42 --json",
+    "python scripts/validate_transform.py --transform-json '[{\"operation\":\"shift\",\"spec\":{\"id\":\"order_id\"}}]' --records-json '[{\"id\": 1}]'",
+    "python scripts/validate_transform.py --transform-id 7 --records sample.ndjson",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("validate_transform.py", __doc__.splitlines()[0], EXAMPLES)
     spec = parser.add_mutually_exclusive_group(required=True)
-    spec.add_argument("--transform", type=Path, help="file holding the transform JSON/YAML ({version, operations})")
+    spec.add_argument("--transform", type=Path, help="file holding the transform JSON/YAML")
     spec.add_argument("--transform-json", help="the transform as inline JSON")
+    spec.add_argument("--transform-id", type=int, help="a reusable transform's id (calls the API)")
     records = parser.add_mutually_exclusive_group()
     records.add_argument("--records-json", help="sample records as an inline JSON array")
     records.add_argument("--records", type=Path, help="file of records: JSON array, NDJSON or .csv")
@@ -39,9 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_transform(args: argparse.Namespace) -> dict[str, Any]:
+def _load_transform(args: argparse.Namespace) -> dict[str, Any] | list[Any] | None:
     import yaml
 
+    if args.transform_id is not None:
+        return None
     if args.transform is not None:
         text, where = args.transform.read_text(encoding="utf-8"), str(args.transform)
     else:
@@ -50,8 +58,8 @@ def _load_transform(args: argparse.Namespace) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.YAMLError:
         raise ValueError(f"{where}: not valid JSON/YAML") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: the transform must be an object {{version, operations: [...]}}")
+    if not isinstance(data, (dict, list)):
+        raise ValueError(f"{where}: the transform must be an object {{version, transforms: [...]}} or a Jolt list")
     return data
 
 
@@ -65,7 +73,7 @@ def _request(args: argparse.Namespace) -> TransformValidationRequest:
         if not isinstance(records, list):
             raise ValueError("--records-json: must be a JSON array of objects")
     return TransformValidationRequest(
-        transform=_load_transform(args), records=records, records_file=args.records, nexset_id=args.nexset_id,
+        transform=_load_transform(args), transform_id=args.transform_id, records=records, records_file=args.records, nexset_id=args.nexset_id,
         sample_count=args.sample_count, max_output_records=args.max_output,
     )
 
@@ -76,7 +84,7 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
 
 def render(result: TransformValidationResult) -> str:
     if not result.valid:
-        return "transform INVALID:\n" + "\n".join(f"  {e.message}" for e in result.errors)
+        return f"transform INVALID ({len(result.errors)} problem(s)):\n" + "\n".join(f"  {e.message}" for e in result.errors)
     lines = [f"transform valid; {result.records_in} record(s) in ({result.records_source}), {result.records_out} out"]
     if result.operation_counts:
         lines.append(render_table([c.model_dump() for c in result.operation_counts],
@@ -84,6 +92,8 @@ def render(result: TransformValidationResult) -> str:
     if result.error_count:
         lines.append(f"{result.error_count} record error(s):")
         lines += [f"  operations[{e.operation_index}]: {e.message}" for e in result.errors]
+    elif result.errors:
+        lines += [f"not run: {e.message}" for e in result.errors]
     lines += [f"warning: {w}" for w in result.warnings]
     if result.records:
         lines.append("output records:")
@@ -95,7 +105,7 @@ def render(result: TransformValidationResult) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     # Only --nexset-id needs the API, so configuration is required only then.
-    return Script(build_parser(), action, render, needs_client=lambda args: args.nexset_id is not None).main(argv)
+    return Script(build_parser(), action, render, needs_client=lambda args: args.nexset_id is not None or args.transform_id is not None).main(argv)
 
 
 if __name__ == "__main__":

@@ -161,9 +161,12 @@ def test_records_to_table_unifies_ragged_and_mixed_records():
 @pytest.mark.parametrize(
     ("spec", "message", "index", "field"),
     [
-        ([], "transform must be an object like {\"version\": 1, \"operations\": [...]}, got list", None, None),
+        ("shift", "transform must be an object {version, data_maps, transforms: [...], custom_config}, a Jolt list "
+         "[{\"operation\": ..., \"spec\": ...}], or {\"version\": 1, \"operations\": [...]}; got str", None, None),
         ({"version": 3, "operations": []}, "transform version must be 1 or 2, got 3", None, "version"),
-        ({"version": 1}, "transform needs an 'operations' list, got nothing", None, "operations"),
+        ({"version": 1}, "transform needs 'transforms' (the official format), 'operations' (the authoring format) "
+         "or 'code' (a reusable transform); got keys 'version'", None, None),
+        ({"operations": {}}, "transform needs an 'operations' list, got dict", None, "operations"),
         ({"operations": [], "ops": 1}, "transform has unknown key(s) 'ops' (allowed: version, operations)",
          None, "ops"),
         ({"operations": ["flatten"]}, "operations[0]: must be an object with an 'operation' key, got str", 0, None),

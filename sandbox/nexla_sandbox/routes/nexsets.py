@@ -49,8 +49,8 @@ def check_transform_size(spec: Any, field: str = "transform") -> None:
 
 def validate_transform(spec: Any) -> None:
     """400 unless ``spec`` is a transform the engine accepts (and small enough to run)."""
-    if not isinstance(spec, dict):
-        raise bad_request("'transform' must be an object", "transform")
+    if not isinstance(spec, (dict, list)):
+        raise bad_request("'transform' must be an object {version, transforms, ...} or a Jolt list", "transform")
     check_transform_size(spec)
     try:
         engine_validate(spec)

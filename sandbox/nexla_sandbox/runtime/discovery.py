@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pathlib
 import pyarrow as pa
-from nexla_ops.transform import apply_transform, diff_schemas, from_reusable, infer_schema
+from nexla_ops.transform import apply_transform, diff_schemas, infer_schema
 
 from nexla_sandbox.state import accessors
 from nexla_sandbox.state.store import Store
@@ -86,18 +86,16 @@ def update_schema(store: Store, ledger: Ledger, kind: str, record: dict, table: 
     return record
 
 
-def transform_spec(store: Store, data_set: dict) -> dict | None:
-    """The transform a nexset applies: its inline `transform`, else a reusable transform's spec, else None."""
+def transform_spec(store: Store, data_set: dict) -> dict | list | None:
+    """The transform a nexset applies (any form the engine runs): its inline `transform`, else a
+    reusable transform's `code`, else None."""
     spec = data_set.get("transform")
     if spec:
         return spec
     if data_set.get("transform_id"):
-        reusable = store.get("transforms", data_set["transform_id"]) or {}
-        code = reusable.get("code")
-        if isinstance(code, dict) and "operations" in code:
+        code = (store.get("transforms", data_set["transform_id"]) or {}).get("code")
+        if isinstance(code, (dict, list)) and code:
             return code
-        if isinstance(code, list):
-            return from_reusable(code)
     return None
 
 

@@ -1,8 +1,12 @@
-"""Transform validation: run a nexset transform on sample records with the local engine.
+"""Transform validation: check a nexset transform whole and run it on sample records locally.
 
-Records come inline, from a file (JSON array, NDJSON or CSV) or from a nexset's samples. The
-result carries the output records (capped), the output schema, how many records each operation
-received and emitted, and record errors with the index of the operation that raised them.
+The transform is given inline (the official ``{version, data_maps, transforms, custom_config}``, a
+bare Jolt list, a reusable ``{code, code_type}``, or the authoring ``{"version": 1, "operations":
+[...]}``) or as a reusable transform's id. Records come inline, from a file (JSON array, NDJSON
+or CSV) or from a nexset's samples. The result lists every static mistake at once; for a valid
+transform it carries the output records (capped), the output schema, per-operation counts, record
+errors with the index of the operation that raised them, and the official body that would be
+sent to Nexla (or, for authoring operations without an official equivalent, why not).
 """
 
 from __future__ import annotations
@@ -15,17 +19,28 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from nexla_ops.transform import TransformSpecError, run_on_records
-from nexla_ops.transform import validate_transform as check_spec
+from nexla_ops.transform import (
+    NoOfficialEquivalent,
+    TransformSpecError,
+    TransformSpecErrors,
+    run_on_records,
+    to_official,
+    transform_problems,
+)
 
 DEFAULT_SAMPLE_COUNT = 10
 
 
 class TransformValidationRequest(BaseModel):
-    """What to validate and on which records. Give exactly one of ``records``, ``records_file``
-    or ``nexset_id`` (or none, to check the spec only)."""
+    """What to validate and on which records. Give exactly one of ``transform`` or ``transform_id``,
+    and at most one of ``records``, ``records_file`` or ``nexset_id`` (none checks the spec only)."""
 
-    transform: dict[str, Any] = Field(description="The inline transform: {version, operations: [...]}.")
+    transform: dict[str, Any] | list[Any] | None = Field(
+        default=None,
+        description="The inline transform: official {version, data_maps, transforms: [...], custom_config}, "
+        "a Jolt list, {code, code_type}, or the authoring {version, operations: [...]}.",
+    )
+    transform_id: int | None = Field(default=None, ge=1, description="A reusable transform (/transforms) to check instead.")
     records: list[dict[str, Any]] | None = Field(default=None, description="Sample records given inline.")
     records_file: Path | None = Field(
         default=None, description="File of sample records: a JSON array, NDJSON (one object per line) or CSV with a header."
@@ -36,6 +51,8 @@ class TransformValidationRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_record_source(self) -> TransformValidationRequest:
+        if (self.transform is None) == (self.transform_id is None):
+            raise ValueError("give exactly one of transform, transform_id")
         given = [name for name in ("records", "records_file", "nexset_id") if getattr(self, name) is not None]
         if len(given) > 1:
             raise ValueError(f"give only one of records, records_file, nexset_id (got {', '.join(given)})")
@@ -75,6 +92,10 @@ class TransformValidationResult(BaseModel):
     error_count: int = Field(default=0, description="All record errors (errors holds a sample).")
     warnings: list[str] = Field(default_factory=list, description="E.g. fields an operation referenced that no record had.")
     records_source: str = Field(default="none", description="Where the input records came from.")
+    official_transform: dict[str, Any] | None = Field(
+        default=None, description="The official body sent to Nexla for this transform (None when it has no equivalent).")
+    not_official: list[TransformErrorItem] = Field(
+        default_factory=list, description="Authoring operations with no official Nexla equivalent (cannot be deployed).")
 
     @property
     def exit_code(self) -> int:
@@ -137,20 +158,35 @@ async def fetch_samples(client: Any, nexset_id: int, count: int = DEFAULT_SAMPLE
     return unwrap_samples(samples)
 
 
-def run_check(transform: dict[str, Any], records: list[dict[str, Any]], *, max_output: int = 20) -> TransformValidationResult:
-    """Validate ``transform`` and run it on ``records`` locally; no API call."""
+def _item(error: TransformSpecError) -> TransformErrorItem:
+    return TransformErrorItem(operation_index=error.operation_index, field=error.field, message=error.message)
+
+
+def run_check(transform: Any, records: list[dict[str, Any]], *, max_output: int = 20) -> TransformValidationResult:
+    """Check ``transform`` (every static mistake at once) and run it on ``records`` locally; no API call."""
+    problems = transform_problems(transform)
+    if problems:
+        return TransformValidationResult(valid=False, records_in=len(records), errors=[_item(p) for p in problems])
+    official: dict[str, Any] | None = None
+    not_official: list[TransformErrorItem] = []
     try:
-        check_spec(transform)
+        official = to_official(transform).as_body()
+    except NoOfficialEquivalent as missing:
+        not_official = [_item(error) for error in missing.errors]
+    try:
+        result = run_on_records(transform, records)
     except TransformSpecError as error:
+        # Valid, but this call cannot run it (a nexla.custom script not run here, a limit).
+        found = error.errors if isinstance(error, TransformSpecErrors) else [error]
         return TransformValidationResult(
-            valid=False,
-            records_in=len(records),
-            errors=[TransformErrorItem(operation_index=error.operation_index, field=error.field, message=str(error))],
+            valid=True, records_in=len(records), errors=[_item(e) for e in found], official_transform=official,
+            not_official=not_official, warnings=[e.message for e in not_official],
         )
-    result = run_on_records(transform, records)
     output = result.records(json_safe_values=True)
     return TransformValidationResult(
         valid=True,
+        official_transform=official,
+        not_official=not_official,
         records_in=len(records),
         records_out=len(output),
         records=output[:max_output],
@@ -162,17 +198,23 @@ def run_check(transform: dict[str, Any], records: list[dict[str, Any]], *, max_o
             for e in result.errors
         ],
         error_count=result.error_count,
-        warnings=list(result.warnings),
+        warnings=[e.message for e in not_official] + list(result.warnings),
     )
 
 
 async def validate_transform(client: Any | None, request: TransformValidationRequest) -> TransformValidationResult:
     """Check a transform spec and run it on sample records with the local engine.
 
-    ``client`` is only needed when ``request.nexset_id`` is set (samples are fetched over the API).
-    An invalid spec gives ``valid=False`` with the error's operation index; record-level failures
-    are listed in ``errors`` with their operation and record index.
+    ``client`` is only needed for ``request.nexset_id`` or ``request.transform_id`` (read over the
+    API). An invalid spec gives ``valid=False`` with every mistake in ``errors``, each with its
+    operation index; record-level failures are listed there too, with their operation index.
     """
+    transform = request.transform
+    if request.transform_id is not None:
+        if client is None:
+            raise ValueError("transform_id needs an API client (configure NEXLA_API_URL and NEXLA_SERVICE_KEY)")
+        reusable = await client.get(f"/transforms/{request.transform_id}")
+        transform = {"code": reusable.get("code"), "code_type": reusable.get("code_type") or "jolt_standard"}
     if request.records is not None:
         records, where = request.records, "inline"
     elif request.records_file is not None:
@@ -183,7 +225,7 @@ async def validate_transform(client: Any | None, request: TransformValidationReq
         records, where = await fetch_samples(client, request.nexset_id, request.sample_count), f"nexset {request.nexset_id} samples"
     else:
         records, where = [], "none"
-    result = run_check(request.transform, records, max_output=request.max_output_records)
+    result = run_check(transform, records, max_output=request.max_output_records)
     result.records_source = where
     return result
 

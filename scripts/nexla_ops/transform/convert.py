@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime, timezone
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -256,7 +256,7 @@ def cast_to(values: pa.Array, target: pa.DataType) -> pa.Array:
     if pa.types.is_string(target):
         return to_string(values)
     if pa.types.is_null(values.type):
-        return pa.nulls(len(values), target)
+        return pa.nulls(len(values), type=target)  # type: ignore[call-overload]  # stubs overload on concrete types
     if target == TIMESTAMP:
         return to_timestamp(values)[0]
     return pc.cast(values, target)

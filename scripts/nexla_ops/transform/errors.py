@@ -26,3 +26,15 @@ class ExpressionSyntaxError(TransformSpecError):
         super().__init__(f"{reason} at column {column}")
         self.reason = reason
         self.column = column
+
+
+class TransformSpecErrors(TransformSpecError):
+    """Several static mistakes found in one pass; ``errors`` holds each (the first one's index and field
+    are this error's), ``str(error)`` lists them all, one per line."""
+
+    def __init__(self, errors: list[TransformSpecError]) -> None:
+        first = errors[0]
+        message = first.message if len(errors) == 1 else (
+            f"{len(errors)} problems:\n" + "\n".join(f"- {error.message}" for error in errors))
+        super().__init__(message, operation_index=first.operation_index, field=first.field)
+        self.errors = list(errors)

@@ -10,12 +10,14 @@ where ``a`` is not false, in ``coalesce``/``if`` only where that argument is cho
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from . import convert
+from .limits import Limits, TransformLimitError
 from .syntax import Binary, Call, Expression, Field, InList, IsNull, Literal, Unary, render
 
 _INT64_LIMIT = 2.0**63
@@ -38,8 +40,9 @@ def value_text(value: object) -> str:
 class Evaluator:
     """Evaluates expressions against one table; collects failures and references to absent fields."""
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, limits: Limits | None = None) -> None:
         self.table = table
+        self.limits = limits or Limits()
         self.length = table.num_rows
         self.failures: list[Failure] = []
         self.missing_fields: set[str] = set()
@@ -99,7 +102,11 @@ class Evaluator:
     def _eval_literal(self, node: Literal) -> pa.Array:
         if node.value is None:
             return pa.nulls(self.length)
-        return pa.repeat(pa.scalar(node.value), self.length)
+        return pa.repeat(pa.scalar(node.value), self.length)  # type: ignore[call-overload]
+
+    @staticmethod
+    def _unreadable_timestamp(values: pa.Array, node: Expression, row: int) -> str:
+        return f"cannot read {value_text(values[row].as_py())} as a timestamp in {render(node)}"
 
     def _eval_field(self, node: Field) -> pa.Array:
         name = node.name
@@ -134,7 +141,8 @@ class Evaluator:
             return pc.and_kleene(left, right) if node.op == "and" else pc.or_kleene(left, right)
         left, right = self.evaluate(node.left), self.evaluate(node.right)
         if node.op == "||":
-            return pc.binary_join_element_wise(convert.to_string(left), convert.to_string(right), "")
+            joined = pc.binary_join_element_wise(convert.to_string(left), convert.to_string(right), "")
+            return self._bounded(joined, node)
         if node.op in ("=", "!=", "<", "<=", ">", ">="):
             return self._compare(node.op, left, right, node)
         return self._arithmetic(node, left, right)
@@ -153,7 +161,27 @@ class Evaluator:
         return pc.is_valid(operand) if node.negated else pc.is_null(operand)
 
     def _eval_call(self, node: Call) -> pa.Array:
-        return getattr(self, f"_fn_{node.name}")(node)
+        return self._bounded(getattr(self, f"_fn_{node.name}")(node), node)
+
+    def _bounded(self, values: pa.Array, node: Expression) -> pa.Array:
+        """``values`` with every string over the per-record limit failed (and nulled, so that an
+        enclosing call cannot grow it further); a batch over its limit stops the call."""
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            return values
+        sizes = pc.binary_length(values)
+        limit = self.limits.max_record_bytes
+        over = pc.fill_null(pc.greater(sizes, limit), False)
+        if pc.any(over).as_py():
+            self.fail(over, lambda row: f"{render(node)[:120]} is over the per-record limit of {limit} bytes")
+            values = pc.if_else(over, pa.scalar(None, values.type), values)
+            sizes = pc.binary_length(values)
+        total = pc.sum(sizes).as_py() or 0
+        if total > self.limits.max_batch_bytes:
+            raise TransformLimitError(
+                f"{render(node)[:120]} makes {total} bytes for the batch, over the limit of "
+                f"{self.limits.max_batch_bytes} bytes"
+            )
+        return values
 
     # -- conversions with failures -----------------------------------------------------------
 
@@ -266,8 +294,7 @@ class Evaluator:
                 stamps, failed = convert.to_timestamp(values)
                 self.fail(
                     failed,
-                    lambda row, v=values: f"cannot read {value_text(v[row].as_py())} as a timestamp in "
-                    f"{render(node)}",
+                    partial(self._unreadable_timestamp, values, node),
                 )
                 converted.append(stamps)
             return converted[0], converted[1], None
@@ -277,6 +304,12 @@ class Evaluator:
 
     def _strings(self, node: Call, position: int = 0) -> pa.Array:
         return convert.to_string(self.evaluate(node.args[position]))
+
+    def _int_literal(self, node: Call, position: int, default: int) -> int:
+        # The parser allows only integer literals at these positions (functions.py, literal_args).
+        value = self._literal(node, position, default)
+        assert isinstance(value, int)
+        return value
 
     def _literal(self, node: Call, position: int, default: object = None) -> object:
         if position >= len(node.args):
@@ -305,21 +338,36 @@ class Evaluator:
         return pc.binary_join_element_wise(*parts, "", null_handling="skip")
 
     def _fn_substring(self, node: Call) -> pa.Array:
-        start = int(self._literal(node, 1)) - 1  # type: ignore[arg-type]
+        start = self._int_literal(node, 1, 1) - 1
         length = self._literal(node, 2)
-        stop = None if length is None else start + int(length)  # type: ignore[arg-type]
+        stop = None if length is None else start + self._int_literal(node, 2, 0)
         return pc.utf8_slice_codeunits(self._strings(node), start=start, stop=stop)
 
     def _fn_replace(self, node: Call) -> pa.Array:
-        return pc.replace_substring(
-            self._strings(node), pattern=self._literal(node, 1), replacement=self._literal(node, 2)
-        )
+        strings = self._strings(node)
+        old, new = str(self._literal(node, 1)), str(self._literal(node, 2))
+        growth = len(new.encode()) - len(old.encode())
+        if growth > 0 and old:
+            # Predict each result's size first, so that a replace that would blow up is refused
+            # before the memory is spent (each nested level can multiply the size).
+            predicted = pc.add(pc.binary_length(strings), pc.multiply(pc.count_substring(strings, old), growth))
+            limit = self.limits.max_record_bytes
+            over = pc.fill_null(pc.greater(predicted, limit), False)
+            if pc.any(over).as_py():
+                self.fail(over, lambda row: f"{render(node)[:120]} would be over the per-record limit of {limit} bytes")
+                strings = pc.if_else(over, pa.scalar(None, strings.type), strings)
+                predicted = pc.if_else(over, pa.scalar(0, predicted.type), predicted)
+            total = pc.sum(predicted).as_py() or 0
+            if total > self.limits.max_batch_bytes:
+                raise TransformLimitError(f"{render(node)[:120]} would make {total} bytes for the batch, over the "
+                                          f"limit of {self.limits.max_batch_bytes} bytes")
+        return pc.replace_substring(strings, pattern=old, replacement=new)
 
     def _fn_coalesce(self, node: Call) -> pa.Array:
         values: list[pa.Array] = []
         still_null: pa.Array = pa.repeat(pa.scalar(True), self.length)
         for arg in node.args:
-            value = self._with_active(still_null, lambda arg=arg: self.evaluate(arg))
+            value = self._with_active(still_null, partial(self.evaluate, arg))
             values.append(value)
             still_null = pc.and_(still_null, pc.is_null(value))
         target = convert.common_type([v.type for v in values])
@@ -335,7 +383,7 @@ class Evaluator:
 
     def _fn_round(self, node: Call) -> pa.Array:
         number = self._as_number(self.evaluate(node.args[0]), node.args[0], node)
-        digits = int(self._literal(node, 1, 0))  # type: ignore[arg-type]
+        digits = self._int_literal(node, 1, 0)
         if pa.types.is_null(number.type) or (pa.types.is_integer(number.type) and digits >= 0):
             return number
         if digits <= 0:
@@ -382,8 +430,9 @@ def resolve_path(table: pa.Table, path: tuple[str, ...] | list[str]) -> pa.Array
         name = ".".join(path[:cut])
         if name not in names:
             continue
-        values = table.column(name).combine_chunks()
+        values: pa.Array | None = table.column(name).combine_chunks()
         for segment in path[cut:]:
+            assert values is not None
             if not pa.types.is_struct(values.type) or values.type.get_field_index(segment) < 0:
                 values = None
                 break

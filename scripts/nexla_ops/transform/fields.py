@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from .evaluate import resolve_path
 

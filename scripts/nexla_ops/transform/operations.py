@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+from .compute import pc
 
 from . import convert
 from .evaluate import Evaluator, value_text
 from .fields import get_field, remove_field, set_field
+from .limits import Limits
+
+# A table's own columns are chunked; computed ones are plain arrays. pa.table takes both.
+Column = pa.Array | pa.ChunkedArray
 from .spec import Compute, Default, Drop, Filter, Flatten, Rename, Select, Typecast
 
 
@@ -31,7 +36,7 @@ class Outcome:
     missing: tuple[str, ...] = ()
 
 
-def flatten(table: pa.Table, op: Flatten) -> Outcome:
+def flatten(table: pa.Table, op: Flatten, limits: Limits) -> Outcome:
     values = get_field(table, op.path)
     if values is None or pa.types.is_null(values.type):
         # No record has an array there, and a record without one is dropped (as with an empty array).
@@ -55,13 +60,13 @@ def flatten(table: pa.Table, op: Flatten) -> Outcome:
     else:
         return Outcome(table, table)
     new_names = {name for name, _ in new}
-    columns = [(name, base.column(name)) for name in base.column_names if name not in new_names]
+    columns: list[tuple[str, Column]] = [(name, base.column(name)) for name in base.column_names if name not in new_names]
     position = min(position, len(columns))
     columns[position:position] = new
     return Outcome(_table(columns, base), table)
 
 
-def rename(table: pa.Table, op: Rename) -> Outcome:
+def rename(table: pa.Table, op: Rename, limits: Limits) -> Outcome:
     found = {source: get_field(table, source) for source in op.fields}
     missing = tuple(source for source, values in found.items() if values is None)
     moves = {source: values for source, values in found.items() if values is not None}
@@ -70,7 +75,7 @@ def rename(table: pa.Table, op: Rename) -> Outcome:
     for source in moves:
         if source not in table.column_names:
             working = remove_field(working, source)
-    columns: list[tuple[str, pa.Array]] = []
+    columns: list[tuple[str, Column]] = []
     placed: set[str] = set()
     for name in working.column_names:
         if name in moves:
@@ -82,7 +87,7 @@ def rename(table: pa.Table, op: Rename) -> Outcome:
     return Outcome(_table(columns, table), table, missing=missing)
 
 
-def select(table: pa.Table, op: Select) -> Outcome:
+def select(table: pa.Table, op: Select, limits: Limits) -> Outcome:
     columns: dict[str, pa.Array] = {}
     missing = []
     for name in op.fields:
@@ -94,7 +99,7 @@ def select(table: pa.Table, op: Select) -> Outcome:
     return Outcome(_table(list(columns.items()), table), table, missing=tuple(missing))
 
 
-def drop(table: pa.Table, op: Drop) -> Outcome:
+def drop(table: pa.Table, op: Drop, limits: Limits) -> Outcome:
     result = table
     missing = []
     for name in op.fields:
@@ -104,7 +109,7 @@ def drop(table: pa.Table, op: Drop) -> Outcome:
     return Outcome(result, table, missing=tuple(missing))
 
 
-def default(table: pa.Table, op: Default) -> Outcome:
+def default(table: pa.Table, op: Default, limits: Limits) -> Outcome:
     result = table
     for name, value in op.values.items():
         literal = pa.array([value])
@@ -120,7 +125,7 @@ def default(table: pa.Table, op: Default) -> Outcome:
     return Outcome(result, table)
 
 
-def typecast(table: pa.Table, op: Typecast) -> Outcome:
+def typecast(table: pa.Table, op: Typecast, limits: Limits) -> Outcome:
     result = table
     failures: list[tuple[pa.Array, str, pa.Array, str]] = []
     missing = []
@@ -143,8 +148,8 @@ def typecast(table: pa.Table, op: Typecast) -> Outcome:
     return Outcome(result, table, failed_rows, describe, missing=tuple(missing))
 
 
-def compute(table: pa.Table, op: Compute) -> Outcome:
-    evaluator = Evaluator(table)
+def compute(table: pa.Table, op: Compute, limits: Limits) -> Outcome:
+    evaluator = Evaluator(table, limits)
     values = evaluator.evaluate(op.expression)
     result = set_field(table, op.target, values)
     return Outcome(
@@ -153,8 +158,8 @@ def compute(table: pa.Table, op: Compute) -> Outcome:
     )
 
 
-def filter_rows(table: pa.Table, op: Filter) -> Outcome:
-    evaluator = Evaluator(table)
+def filter_rows(table: pa.Table, op: Filter, limits: Limits) -> Outcome:
+    evaluator = Evaluator(table, limits)
     keep = pc.fill_null(evaluator.condition(op.condition), False)
     failed = evaluator.failed_rows()
     if failed is not None:
@@ -165,7 +170,7 @@ def filter_rows(table: pa.Table, op: Filter) -> Outcome:
     )
 
 
-def _table(columns: list[tuple[str, pa.Array]], rows_like: pa.Table) -> pa.Table:
+def _table(columns: list[tuple[str, Column]], rows_like: pa.Table) -> pa.Table:
     """A table of ``columns``; with none, an empty-schema table keeping ``rows_like``'s row count."""
     if not columns:
         return rows_like.select([])
@@ -189,7 +194,7 @@ def _combine(masks: list[pa.Array]) -> pa.Array | None:
     return combined
 
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[pa.Table, Any, Limits], Outcome]] = {
     "flatten": flatten,
     "rename": rename,
     "select": select,

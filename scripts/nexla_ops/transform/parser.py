@@ -139,7 +139,8 @@ class _Parser:
         if self.current.kind is Kind.OPERATOR and self.current.value == "-":
             token = self.advance()
             operand = self.parse_unary()
-            if isinstance(operand, Literal) and type(operand.value) in (int, float):
+            if isinstance(operand, Literal) and isinstance(operand.value, (int, float)) \
+                    and not isinstance(operand.value, bool):
                 return Literal(-operand.value, token.column)
             return Unary("neg", operand, token.column)
         if self.current.kind is Kind.OPERATOR and self.current.value == "+":

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from .errors import TransformSpecError
+from .limits import MAX_RECORD_DEPTH
 
 
 def records_to_table(records: list[dict]) -> pa.Table:
@@ -31,12 +32,27 @@ def records_to_table(records: list[dict]) -> pa.Table:
             if not isinstance(key, str):
                 raise TransformSpecError(f"records[{position}] has a non-string key {key!r}")
             columns.setdefault(key, None)
+        if _depth(record) > MAX_RECORD_DEPTH:
+            raise TransformSpecError(f"records[{position}] is nested deeper than {MAX_RECORD_DEPTH} levels")
     arrays = [_column([record.get(name) for record in records]) for name in columns]
     if not arrays:
         # A table without columns still needs its row count, which only a struct array can carry.
-        empty = pa.array([{}] * len(records), pa.struct([]))
+        empty = pa.StructArray.from_arrays([], names=[], mask=pa.array([False] * len(records), pa.bool_()))
         return pa.Table.from_batches([pa.RecordBatch.from_struct_array(empty)])
     return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in ``value``, without recursion (it may be very deep)."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_RECORD_DEPTH:
+            return deepest
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _column(values: list[Any]) -> pa.Array:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any, Union
 
-from .errors import ExpressionSyntaxError, TransformSpecError
+from .errors import ExpressionSyntaxError, TransformSpecError, TransformSpecErrors
+from .limits import Limits
 from .parser import parse_expression
 from .syntax import Expression
 
@@ -90,40 +93,89 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _ALIASES = {"map": "rename"}
 
 
-def validate_transform(spec: dict) -> None:
+def validate_transform(spec: dict, *, limits: Limits | None = None) -> None:
     """Raise TransformSpecError (naming the operation index and key) unless ``spec`` is a valid transform.
 
     Checks the object shape, the version (1 or 2, default 1), every operation name and its keys,
-    the parameter types, and parses every expression.
+    the parameter types, and parses every expression. With several mistakes the error is a
+    TransformSpecErrors listing every one.
     """
-    parse_transform(spec)
+    parse_transform(spec, limits=limits)
 
 
-def parse_transform(spec: dict) -> list[Operation]:
-    """The typed operations of a valid transform object; raises TransformSpecError otherwise."""
+def parse_transform(spec: dict, *, limits: Limits | None = None) -> list[Operation]:
+    """The typed operations of a valid transform object; raises TransformSpecError(s) otherwise."""
+    operations, problems = check_transform(spec, limits=limits)
+    if problems:
+        raise TransformSpecErrors(problems)
+    return operations
+
+
+def check_transform(spec: Any, *, limits: Limits | None = None) -> tuple[list[Operation], list[TransformSpecError]]:
+    """The operations that are valid and every mistake found (one per operation, plus the object's own)."""
+    limits = limits or Limits()
     if not isinstance(spec, dict):
-        raise TransformSpecError(
+        return [], [TransformSpecError(
             f'transform must be an object like {{"version": 1, "operations": [...]}}, got {type(spec).__name__}'
-        )
+        )]
+    problems: list[TransformSpecError] = []
     unknown = sorted(set(spec) - {"version", "operations", "description"})
     if unknown:
-        raise TransformSpecError(
+        problems.append(TransformSpecError(
             f"transform has unknown key(s) {', '.join(map(repr, unknown))} (allowed: version, operations)",
             field=unknown[0],
-        )
+        ))
     version = spec.get("version", 1)
     if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
-        raise TransformSpecError(f"transform version must be 1 or 2, got {version!r}", field="version")
-    operations = spec.get("operations")
-    if not isinstance(operations, list):
-        raise TransformSpecError(
-            f"transform needs an 'operations' list, got {type(operations).__name__ if 'operations' in spec else 'nothing'}",
+        problems.append(TransformSpecError(f"transform version must be 1 or 2, got {version!r}", field="version"))
+    raw_operations = spec.get("operations")
+    if not isinstance(raw_operations, list):
+        problems.append(TransformSpecError(
+            "transform needs an 'operations' list, got "
+            f"{type(raw_operations).__name__ if 'operations' in spec else 'nothing'}",
             field="operations",
-        )
-    return [_operation(index, raw) for index, raw in enumerate(operations)]
+        ))
+        return [], problems
+    operations: list[Operation] = []
+    for index, raw in enumerate(raw_operations):
+        try:
+            operations.append(_operation(index, raw, limits))
+        except TransformSpecError as error:
+            problems.append(error)
+    return operations, problems
 
 
-def _operation(index: int, raw: Any) -> Operation:
+def _expression_depth(tree: Expression) -> int:
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for item in dataclasses.fields(node):
+            value = getattr(node, item.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(child):
+                    pending.append((child, depth + 1))  # type: ignore[arg-type]
+    return deepest
+
+
+def _nesting(text: str) -> int:
+    """The deepest parenthesis nesting of ``text`` outside string literals."""
+    deepest = depth = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+    return deepest
+
+
+def _operation(index: int, raw: Any, limits: Limits) -> Operation:
     if not isinstance(raw, dict):
         raise TransformSpecError(
             f"operations[{index}]: must be an object with an 'operation' key, got {type(raw).__name__}",
@@ -162,10 +214,21 @@ def _operation(index: int, raw: Any) -> Operation:
         text = raw[key]
         if not isinstance(text, str):
             raise fail(f"'{key}' must be an expression string, got {type(text).__name__}", key)
+        if len(text) > limits.max_literal_chars:
+            raise fail(f"the {key} is {len(text)} characters, over the limit of {limits.max_literal_chars}", key)
+        if _nesting(text) > limits.max_expression_depth:
+            raise fail(f"the {key} nests parentheses deeper than the limit of {limits.max_expression_depth}", key)
         try:
-            return parse_expression(text), text
+            parsed = parse_expression(text)
+            depth = _expression_depth(parsed)
         except ExpressionSyntaxError as error:
-            raise fail(f"{error} in {key} {text!r}", key) from None
+            raise fail(f"{error} in {key} {text[:200]!r}", key) from None
+        except RecursionError:
+            depth = limits.max_expression_depth + 1
+        if depth > limits.max_expression_depth:
+            raise fail(f"the {key} is nested {depth} levels deep, over the limit of {limits.max_expression_depth}",
+                       key)
+        return parsed, text
 
     def mapping(key: str) -> dict:
         value = raw[key]
@@ -213,4 +276,10 @@ def _operation(index: int, raw: Any) -> Operation:
         return Select(index, name_list("fields"))
     if name == "drop":
         return Drop(index, name_list("fields"))
-    return Default(index, dict(mapping("values")))
+    values = dict(mapping("values"))
+    for field_name, value in values.items():
+        size = len(json.dumps(value, default=str))
+        if size > limits.max_literal_chars:
+            raise fail(f"the default for {field_name!r} is {size} characters, over the limit of "
+                       f"{limits.max_literal_chars}", "values")
+    return Default(index, values)

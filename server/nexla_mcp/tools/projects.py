@@ -23,14 +23,15 @@ async def manage_project(
     ctx: Context,
     action: Annotated[ProjectAction, Field(description="create, list_flows, add_flows or remove_flows.")],
     project_id: ProjectId = None,
-    name: Annotated[str | None, Field(description="create: the project's name.")] = None,
-    description: Annotated[str | None, Field(description="create: optional description.")] = None,
+    name: Annotated[str, Field(description="create: the project's name.")] = "",
+    description: Annotated[str, Field(description="create: optional description.")] = "",
     flow_ids: Annotated[
         list[int], BeforeValidator(_split_csv), Field(description="Flow node ids to add/remove (create: optional).")
     ] = [],  # noqa: B006 - pydantic copies defaults
 ) -> Annotated[CallToolResult, ProjectResult]:
     """Create a project, list its flows, or add/remove flows. Returns the project's flows after the action."""
-    request = ProjectRequest(action=action, project_id=project_id, name=name, description=description, flow_ids=flow_ids)
+    request = ProjectRequest(action=action, project_id=project_id, name=name or None, description=description or None,
+                             flow_ids=flow_ids)
     return await invoke(ctx, ToolName.MANAGE_PROJECT, lambda client, _: projects.manage_project(client, request))
 
 

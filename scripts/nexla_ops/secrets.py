@@ -80,6 +80,18 @@ def ref_tag(value: Any) -> str:
     return "literal"
 
 
+_REF_TYPES = {"env-ref": EnvRef, "keyring-ref": KeyringRef, "dotenv-ref": DotenvRef}
+
+
+def as_secret_ref(value: Any) -> SecretRef | None:
+    """``value`` as a secret reference (a parsed ref, or plain data such as ``{from_env: VAR}``), else None."""
+    if isinstance(value, SECRET_REFS):
+        return value
+    if isinstance(value, Mapping) and any(key in value for key in _TAGS):
+        return _REF_TYPES[ref_tag(dict(value))].model_validate(dict(value))
+    return None
+
+
 class SecretSourceError(ValueError):
     """A secret could not be read from the source named, or may not be read from it here."""
 
@@ -186,6 +198,7 @@ __all__ = [
     "SecretPolicy",
     "SecretRef",
     "SecretSourceError",
+    "as_secret_ref",
     "literal_secret_message",
     "mcp_policy",
     "ref_tag",

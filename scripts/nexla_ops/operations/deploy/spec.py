@@ -30,11 +30,11 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 from pydantic import ValidationError as PydanticValidationError
 
 from nexla_ops.secrets import (
-    SECRET_REFS,
     DotenvRef,
     EnvRef,
     KeyringRef,
     SecretSourceError,
+    as_secret_ref,
     literal_secret_message,
     ref_tag,
     resolve_secret,
@@ -290,9 +290,10 @@ def resolve_fields(fields: Mapping[str, Any], path: str, env: Mapping[str, str] 
     out: dict[str, Any] = {}
     missing: list[SpecIssue] = []
     for key, value in fields.items():
-        if isinstance(value, SECRET_REFS):
+        ref = as_secret_ref(value)
+        if ref is not None:
             try:
-                out[key] = resolve_secret(value, key, environ)
+                out[key] = resolve_secret(ref, key, environ)
             except SecretSourceError as error:
                 missing.append(SpecIssue(path=f"{path}.{key}", message=str(error)))
         else:

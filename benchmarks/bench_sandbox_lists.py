@@ -14,6 +14,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import cast
+
+from starlette.applications import Starlette
 
 from nexla_sandbox.state import accessors
 from nexla_sandbox.state.store import Store
@@ -64,9 +67,11 @@ def run(sizes: tuple[int, ...] = (100, 1000)) -> dict:
     """Page times at each number of flows, and the ratio of the largest to the smallest."""
     results: dict[str, dict[str, float]] = {}
     with running_sandbox() as sandbox:
-        store = sandbox.app.state.store
+        store: Store = cast(Starlette, sandbox.app).state.store
         admin_id = sandbox.users["admin"]
-        org_id = store.get("users", admin_id)["default_org_id"]
+        admin = store.get("users", admin_id)
+        assert admin is not None
+        org_id = admin["default_org_id"]
         have = 0
         for size in sorted(sizes):
             add_flows(store, admin_id, org_id, size - have)

@@ -65,10 +65,11 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
 def _plan_table(plan: DeployPlan) -> str:
     rows = [
         {"action": c.action, "kind": c.kind, "name": c.name, "id": c.id, "path": c.path,
+         "request": f"{c.method} {c.endpoint}" if c.method else "",
          "changes": ", ".join(f"{k}: {v.old!r} -> {v.new!r}" for k, v in c.changes.items())}
         for c in plan.changes
     ]
-    table = render_table(rows, ("action", "kind", "name", "id", "path", "changes"), max_width=80)
+    table = render_table(rows, ("action", "kind", "name", "id", "path", "request", "changes"), max_width=80)
     return f"{table}\nactivation: {plan.activate}"
 
 
@@ -91,8 +92,12 @@ def render(result: Any) -> str:
         lines = [f"deployment {result.name!r}: {result.status}"]
         if result.flow_id:
             lines.append(f"  flow {result.flow_id} (source {result.source_id}), active: {result.active}")
-        lines += [f"  created {r.kind} {r.id} {r.name or ''}".rstrip() for r in result.created]
+        adopted = {(r.kind, r.id) for r in result.adopted}
+        for r in result.created:
+            note = " (adopted: its create answer was lost)" if (r.kind, r.id) in adopted else ""
+            lines.append(f"  created {r.kind} {r.id} {r.name or ''}".rstrip() + note)
         lines += [f"  updated {r.kind} {r.id} {r.name or ''}".rstrip() for r in result.updated]
+        lines += [f"  deleted {r.kind} {r.id} {r.name or ''} (no longer in the spec)" for r in result.deleted]
         if result.error:
             lines.append(f"  failed at {result.failed_step or 'validation'}: {result.error.get('message')}")
         if result.rollback:

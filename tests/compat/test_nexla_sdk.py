@@ -81,7 +81,7 @@ def test_accessors(sdk: NexlaClient, sandbox, pipeline: dict) -> None:
 
 def test_probe(sdk: NexlaClient, pipeline: dict) -> None:
     result = sdk.credentials.probe(pipeline["credential"].id)
-    assert result["status"] in {"success", "ok", "failed"}
+    assert isinstance(result["output"], dict)  # Nexla's probe answer is {output}; a failure is an error status
 
 
 def test_metrics_parse_into_sdk_models(sdk: NexlaClient, pipeline: dict) -> None:

@@ -96,7 +96,7 @@ def test_probe_tree_and_sample(sdk: NexlaClient, built: dict) -> None:
     tree = sdk.credentials.probe_tree(built["credential"].id, ProbeTreeRequest(depth=2, path="ingest/"))
     assert isinstance(tree, ProbeTreeResponse) and tree.object
     sample = sdk.credentials.probe_sample(built["credential"].id, ProbeSampleRequest(path="ingest/orders/"))
-    assert isinstance(sample, ProbeSampleResponse) and sample.output["sample_data"]
+    assert isinstance(sample, ProbeSampleResponse) and sample.output["response"]["data"]
 
 
 def test_sources(sdk: NexlaClient, built: dict) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
-from nexla_ops.operations.deploy import FlowSpec, parse_spec
+from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, parse_spec
 
 SECRET_ENV = "NEXLA_SECRET_DEMO_S3"  # the prefix the MCP server allows by default
 MUTATING = ("POST ", "PUT ", "DELETE ", "PATCH ")
@@ -50,9 +50,10 @@ def spec_yaml(**overrides: Any) -> str:
     return yaml.safe_dump(spec_data(**overrides), sort_keys=False)
 
 
-def client_for(sandbox: Any) -> AsyncNexlaClient:
+def client_for(sandbox: Any, **settings: Any) -> AsyncNexlaClient:
+    """A client for the sandbox's org admin; ``settings`` override e.g. ``timeout_s``, ``max_attempts``."""
     env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.service_key, "NEXLA_AUDIT_LOG": ""}
-    return AsyncNexlaClient(Settings.from_env(env=env))
+    return AsyncNexlaClient(Settings.from_env(env=env, **settings))
 
 
 def control(sandbox: Any, method: str, path: str, json: Any = None) -> Any:
@@ -61,10 +62,20 @@ def control(sandbox: Any, method: str, path: str, json: Any = None) -> Any:
     return response.json() if response.content else None
 
 
-def inject_fault(sandbox: Any, method: str, path: str, status: int = 500, count: int = 1) -> None:
-    """The next ``count`` requests matching ``method`` and the ``path`` regex answer ``status``."""
+def inject_fault(sandbox: Any, method: str, path: str, status: int = 500, count: int = 1, **options: Any) -> None:
+    """The next ``count`` requests matching ``method`` and the ``path`` regex answer ``status``.
+
+    ``options`` are further fault fields, e.g. ``retry_after="1"`` or ``after_commit=True``."""
     control(sandbox, "POST", "faults", {"method": method, "path": path, "status": status, "count": count,
-                                        "retry_after": None, "body": None, "delay_s": 0})
+                                        "retry_after": None, "body": None, "delay_s": 0, **options})
+
+
+def sandbox_has_after_commit_faults(sandbox: Any) -> bool:
+    """Whether this sandbox can process a request and then lose its answer (``after_commit``)."""
+    inject_fault(sandbox, "GET", r"^/never-requested$", status=504, count=1, after_commit=True)
+    faults = control(sandbox, "GET", "faults")
+    control(sandbox, "DELETE", "faults")
+    return any("after_commit" in fault for fault in faults)
 
 
 def reset_requests(sandbox: Any) -> None:
@@ -87,3 +98,25 @@ async def inventory(client: AsyncNexlaClient) -> dict[str, list[tuple[int, str]]
     for kind in ("data_credentials", "data_sources", "data_sets", "data_sinks", "projects"):
         found[kind] = [(item["id"], item.get("name")) async for item in client.paginate(f"/{kind}", per_page=100)]
     return found
+
+
+def announced(plan: DeployPlan) -> set[tuple[str, str]]:
+    """(path, action) of every change the plan says apply makes."""
+    return {(c.path, c.action) for c in plan.changes if c.action in ("create", "update", "delete", "detect")}
+
+
+def applied_changes(result: DeployResult) -> set[tuple[str, str]]:
+    """(path, action) of what apply did, mapped back to plan paths by resource id or name."""
+    plan = result.plan
+    assert plan is not None
+    by_key = {(c.kind, c.name): c.path for c in plan.changes}
+    by_id = {(c.kind, c.id): c.path for c in plan.changes if c.id is not None}
+    out = set()
+    for ref in result.created:
+        out.add((by_key.get((ref.kind, ref.name)) or by_id.get((ref.kind, ref.id)) or "source.detected", "create"))
+    for ref in result.updated:
+        out.add((by_id[(ref.kind, ref.id)], "update"))
+    for ref in result.deleted:
+        out.add((by_id[(ref.kind, ref.id)], "delete"))
+    out.update(("project.flows", "update") for _ in result.linked)
+    return {(path, "detect" if path == "source.detected" else action) for path, action in out}

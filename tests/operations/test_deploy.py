@@ -61,9 +61,17 @@ async def test_plan_on_empty_server_creates_everything_and_sends_no_mutating_req
         plan = await plan_deployment(client, make_spec())
     assert mutating_requests(sandbox) == {}
     assert [(c.kind, c.action) for c in plan.changes] == [
-        ("data_credentials", "create"), ("data_sources", "create"), ("data_sets", "create"), ("data_sinks", "create"),
+        ("data_credentials", "create"), ("data_sources", "create"), ("data_sets", "detect"), ("data_sets", "create"),
+        ("data_sinks", "create"),
     ]
     assert plan.activate == "activate"
+    nexset, sink = plan.changes[3], plan.changes[4]
+    assert (nexset.method, nexset.endpoint, nexset.refs) == ("POST", "/data_sets", {"parent_data_set_id": "source.detected"})
+    assert nexset.body["parent_data_set_id"] == "<id of source.detected>"
+    assert nexset.body["has_custom_transform"] is False and nexset.body["tags"] == ["nexla-ops:orders-to-parquet"]
+    assert sink.refs == {"data_set_id": "nexsets[0]", "data_credentials_id": "credential"}
+    shown = plan.model_dump(mode="json")["changes"][0]["body"]["credentials"]
+    assert shown == {"access_key_id": "AKIADEMO", "secret_access_key": {"from_env": SECRET_ENV}}
 
 
 async def test_apply_builds_an_active_flow_that_writes_parquet_then_reapply_changes_nothing(sandbox, demo):

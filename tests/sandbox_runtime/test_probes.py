@@ -60,7 +60,7 @@ def test_probe_tree_respects_depth_and_allows_the_root(sandbox: SandboxHandle) -
             assert shallow.status_code == 200, shallow.text
             assert {k: shallow.json()[k] for k in ("status", "message", "connection_type")} == {
                 "status": "ok", "message": "Ok", "connection_type": "s3"}
-            assert shallow.json()["output"]["tree"] == [
+            assert shallow.json()["output"] == shallow.json()["object"] and shallow.json()["output"]["tree"] == [
                 {"name": "ingest", "type": "folder", "path": "ingest/", "children": []}]
         deep = client.post(f"data_credentials/{cred}/probe/tree", json={"path": "ingest/", "depth": 2}).json()
         files = deep["output"]["tree"][0]["children"]

@@ -30,7 +30,7 @@ def test_plan_apply_again_destroy(sandbox, sandbox_env, tmp_path):
     env = {**sandbox_env, SECRET_ENV: "demo-secret-value"}
     plan = run("plan", "--spec", str(spec), "--json", env=env)
     assert plan.returncode == 0, plan.stderr
-    assert {c["action"] for c in json.loads(plan.stdout)["result"]["changes"]} == {"create"}
+    assert {c["action"] for c in json.loads(plan.stdout)["result"]["changes"]} == {"create", "detect"}
     applied = run("apply", "--spec", str(spec), env=env)
     assert applied.returncode == 0, applied.stderr
     assert "applied" in applied.stdout and "destinations" in applied.stderr  # progress on stderr

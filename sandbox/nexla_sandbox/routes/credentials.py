@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.routing import Route
 
@@ -37,8 +38,8 @@ def update(ctx: Ctx, record: dict, body: dict) -> dict:
 
 
 def before_delete(ctx: Ctx, record: dict) -> None:
-    users = {k: [r["id"] for r in ctx.store.list(k, {"data_credentials_id": record["id"]})]
-             for k in ("data_sources", "data_sinks")}
+    users: dict[str, Any] = {k: [r["id"] for r in ctx.store.list(k, {"data_credentials_id": record["id"]})]
+                             for k in ("data_sources", "data_sinks")}
     if any(users.values()):
         raise ApiError(409, f"Credential {record['id']} is still used by {users}; delete or repoint those first",
                        resource_type="data_credentials", resource_id=record["id"], **users)

@@ -169,7 +169,8 @@ def resource_flow(kind: str):
 
 def delete_tree(ctx: Ctx, root: dict) -> dict:
     members = FlowIndex.build(ctx.store).members("data_sources", root)
-    active = {k: [r["id"] for r in records if r.get("status") == "ACTIVE"] for k, records in members.items()}
+    active: dict[str, Any] = {k: [r["id"] for r in records if r.get("status") == "ACTIVE"]
+                              for k, records in members.items()}
     if any(active.values()):
         raise ApiError(405, "Active flow resources must be paused before flow deletion!",
                        resource_type="flows", resource_id=root["flow_node_id"], **active)

@@ -15,10 +15,11 @@ OPTIONAL = ("description", "template_config", "vendor_endpoint_id", "tags")
 
 
 def create(ctx: Ctx, body: dict) -> dict:
+    config = optional_dict(body, "sink_config") or {}
+    check_config_path(config, "sink_config.path")
     fields = {"name": require_str(body, "name"),
               "sink_type": check_connector_type("sink_type", str(require_str(body, "sink_type"))), "status": "INIT",
-              "sink_config": optional_dict(body, "sink_config") or {}}
-    check_config_path(fields["sink_config"], "sink_config.path")
+              "sink_config": config}
     optional_dict(body, "template_config")
     fields["data_credentials_id"] = require_int(body, "data_credentials_id")
     fields["data_set_id"] = require_int(body, "data_set_id")

@@ -97,8 +97,9 @@ def probe_tree(data_dir: pathlib.Path, credential: dict, secrets: dict, path: st
         raise ProbeArgumentError(str(exc)) from exc
     if not start.is_dir():
         raise ProbeArgumentError(f"path '{path}' is not a folder in the {ctype} store")
-    return {"status": "ok", "message": "Ok", "connection_type": ctype,
-            "output": {"tree": _tree(data_dir, ctype, start, depth)}}
+    tree = {"tree": _tree(data_dir, ctype, start, depth)}
+    # Nexla documents the listing under `output`; nexla-sdk 1.0.8's ProbeTreeResponse requires `object`.
+    return {"status": "ok", "message": "Ok", "connection_type": ctype, "output": tree, "object": tree}
 
 
 def _tree(data_dir: pathlib.Path, ctype: str, folder: pathlib.Path, depth: int) -> list[dict]:

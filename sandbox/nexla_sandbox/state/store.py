@@ -12,6 +12,7 @@ through :meth:`Store.credential_secrets`.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Sequence
@@ -105,9 +106,9 @@ class Store:
 
     @staticmethod
     def _select(columns: str, kind: str, where: dict | None, text: dict | None,
-                scope: Clause | None) -> tuple[str, list[Any]]:
+                scope: Clause | None) -> tuple[str, builtins.list[Any]]:
         sql = f"SELECT {columns} FROM records WHERE kind = ? AND deleted = 0"
-        params: list[Any] = [kind]
+        params: builtins.list[Any] = [kind]
         for name, value in (where or {}).items():
             column = _column(name)
             if value is None:

@@ -41,16 +41,19 @@ async def validate_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolRes
 
 
 async def plan_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployPlan]:
-    """Dry run: what apply would create, update (field by field) or leave unchanged. Sends no change.
-    Show this to the user before apply_deployment."""
+    """Dry run: every change apply would make, in order (create, update field by field, delete,
+    unchanged), each with the exact request body. Sends no change. Show this to the user before
+    apply_deployment."""
     return await invoke(ctx, ToolName.PLAN_DEPLOYMENT, lambda client, _: deploy.plan_deployment(client, load(spec)))
 
 
 async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult]:
-    """Create or update the flow described by the spec, verify it, and roll back on failure.
+    """Execute the spec's plan (create, update, delete as plan_deployment shows), verify, roll back on failure.
 
-    Idempotent: applying the same spec again changes nothing. Sends a progress notification per
-    step. status: applied, unchanged, invalid (nothing done) or rolled_back (see rollback.not_undone).
+    Idempotent: applying the same spec again changes nothing; a create whose answer was lost is
+    found by name and tag and adopted, never made twice. Sends a progress notification per step.
+    status: applied, unchanged, invalid (nothing done) or rolled_back (rollback.summary and
+    rollback.not_undone name each resource by id).
     """
     return await invoke(
         ctx,

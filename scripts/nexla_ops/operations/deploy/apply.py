@@ -1,10 +1,14 @@
-"""Apply a deployment: validate, plan, create or update each resource, activate, verify.
+"""Apply a deployment: validate, plan, then execute the plan's changes in order; activate, verify.
 
-Idempotent: resources this spec created before are found by name and the tag
-``nexla-ops:<spec name>`` and updated in place; applying an unchanged spec sends no mutating
-request. Any failure (or cancellation, or Ctrl-C) rolls back: the flow is paused, everything this
-apply created is deleted in reverse order, updated fields are restored, and whatever could not be
-undone is reported by id.
+Apply computes no diff of its own: it runs the plan's changes one by one, sending each change's
+body (ids of resources created earlier in the run filled in), so what it creates, updates and
+deletes is exactly what the plan announced. Idempotent: resources this spec created before are
+found by name and the tag ``nexla-ops:<spec name>`` and updated in place; applying an unchanged
+spec sends no mutating request. A create whose answer is lost is looked up and adopted (see
+``recovery``). Any failure (or cancellation, or Ctrl-C) rolls back: the flow is paused, updated
+fields are restored, everything this apply created is deleted children first (destinations,
+nexsets deepest first, source, credentials, project), each step retried before it is given up,
+and whatever could not be undone is reported by id.
 """
 
 from __future__ import annotations
@@ -14,24 +18,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from nexla_ops.errors import NexlaError, NotFoundError
-from nexla_ops.operations.deploy.plan import (
-    DeployPlan,
-    build_plan,
-    current_parent,
-    nexset_fields,
-    sink_fields,
-    sink_parent_name,
-    source_fields,
-)
-from nexla_ops.operations.deploy.spec import CredentialRef, FlowSpec, SpecIssue, resolve_fields
-from nexla_ops.operations.deploy.state import Existing, credential_keys, discover, name_conflicts, read_flow
+from nexla_ops.operations.deploy.plan import DeployPlan, PlannedChange, build_plan
+from nexla_ops.operations.deploy.recovery import PendingCreate, create_resource, delete_resource, find_created, retrying
+from nexla_ops.operations.deploy.spec import FlowSpec, SpecIssue, resolve_fields
+from nexla_ops.operations.deploy.state import discover, name_conflicts, read_flow
 from nexla_ops.operations.deploy.validate import ValidationReport, probe, validate_deployment
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 
-STEPS = ("validate", "plan", "project", "credentials", "source", "discovery", "nexsets", "destinations", "activate", "verify")
+STEPS = ("validate", "plan", "project", "credentials", "source", "discovery", "nexsets", "destinations", "remove",
+         "activate", "verify")
+FLOW_KINDS = ("data_sources", "data_sets", "data_sinks")
+# Children before parents: what rollback deletes first.
+DELETE_ORDER = ("data_sinks", "data_sets", "data_sources", "data_credentials", "projects")
 
 
 class DeployFailure(NexlaError):
@@ -54,13 +55,13 @@ class UndoFailure(BaseModel):
     """Something rollback could not undo: do it by hand."""
 
     kind: str
-    id: int
+    id: int | None = Field(default=None, description="None only for a lost create that could not be looked up.")
     action: str
     error: str
 
 
 class RollbackReport(BaseModel):
-    """What rollback did."""
+    """What rollback did, by id."""
 
     paused: list[ResourceRef] = Field(default_factory=list)
     deleted: list[ResourceRef] = Field(default_factory=list)
@@ -70,6 +71,19 @@ class RollbackReport(BaseModel):
     @property
     def clean(self) -> bool:
         return not self.not_undone
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> str:
+        """One line naming by id what was undone and what was not."""
+        parts = []
+        if self.deleted:
+            parts.append("deleted " + ", ".join(f"{r.kind} {r.id}" for r in self.deleted))
+        if self.restored:
+            parts.append("restored " + ", ".join(f"{r.kind} {r.id}" for r in self.restored))
+        parts.append("not undone: " + (", ".join(f"{u.action} {u.kind} {u.id if u.id is not None else '?'}"
+                                                  for u in self.not_undone) or "nothing"))
+        return "; ".join(parts)
 
 
 class DeployResult(BaseModel):
@@ -81,7 +95,12 @@ class DeployResult(BaseModel):
     source_id: int | None = None
     resources: list[ResourceRef] = Field(default_factory=list, description="Every resource of the deployment.")
     created: list[ResourceRef] = Field(default_factory=list)
+    adopted: list[ResourceRef] = Field(
+        default_factory=list, description="Created resources whose create answer was lost: found by name and tag, and kept."
+    )
     updated: list[ResourceRef] = Field(default_factory=list)
+    deleted: list[ResourceRef] = Field(default_factory=list, description="Resources the spec no longer names.")
+    linked: list[ResourceRef] = Field(default_factory=list, description="Projects the flow was added to.")
     active: bool = False
     plan: DeployPlan | None = None
     validation: ValidationReport | None = None
@@ -103,8 +122,11 @@ class Journal:
     """What this apply changed, in order, so rollback can undo it."""
 
     created: list[ResourceRef] = field(default_factory=list)
+    adopted: list[ResourceRef] = field(default_factory=list)
     updated: list[tuple[ResourceRef, dict[str, Any]]] = field(default_factory=list)
+    deleted: list[ResourceRef] = field(default_factory=list)
     project_links: list[tuple[int, int]] = field(default_factory=list)  # (project id, source id)
+    pending: list[PendingCreate] = field(default_factory=list)
     flow_was_active: bool = False
     flow_id: int | None = None
     source_id: int | None = None
@@ -146,7 +168,33 @@ async def wait_for_detected_nexset(
         delay = min(delay * 2, 5.0)
 
 
+def step_of(change: PlannedChange) -> str:
+    """The apply step a change belongs to (named in progress events and in ``failed_step``)."""
+    if change.action == "delete":
+        return "remove"
+    if change.path == "source.detected":
+        return "discovery"
+    if change.path == "project.flows":
+        return "source"
+    return {"projects": "project", "data_credentials": "credentials", "data_sources": "source",
+            "data_sets": "nexsets", "data_sinks": "destinations"}[change.kind]
+
+
+def _set(body: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.0.b`` inside ``body`` (numeric parts index lists)."""
+    parts = dotted.split(".")
+    target: Any = body
+    for part in parts[:-1]:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(parts[-1])] = value
+    else:
+        target[parts[-1]] = value
+
+
 class _Apply:
+    """Runs a plan's changes in order; ``ids`` maps each change's path to the id it has now."""
+
     def __init__(self, client: Any, spec: FlowSpec, progress: ProgressCallback) -> None:
         self.client = client
         self.spec = spec
@@ -154,132 +202,137 @@ class _Apply:
         self.journal = Journal()
         self.step = "validate"
         self.resources: list[ResourceRef] = []
-        self.new_credentials: dict[str, dict[str, Any]] = {}
+        self.ids: dict[str, int] = {}
+        self.created_paths: set[str] = set()
+        self.known_ids: dict[str, set[int]] = {}  # kind -> ids that are not a lost create of this run
+        self.probed = False
+        self.discovery_activated = False
 
-    async def run(self, existing: Existing, plan: DeployPlan) -> None:
-        spec, tag, journal = self.spec, self.spec.tag, self.journal
-        journal.flow_was_active = existing.active
-        journal.flow_id = existing.flow_id
-        self.step = "project"
-        project_id: int | None = None
-        if spec.project:
-            if existing.project is None:
-                await _emit(self.progress, "project", f"creating project {spec.project!r}")
-                project = await self.client.post("/projects", json={"name": spec.project, "description": "", "tags": [tag]})
-                self._created("projects", project)
-            else:
-                project = existing.project
-            project_id = int(project["id"])
-        self.step = "credentials"
-        credential_ids: dict[str, int] = {}
-        for path, credential in credential_keys(spec):
-            if isinstance(credential, CredentialRef):
-                credential_ids[path] = credential.id
-                continue
-            record = existing.credentials.get(credential.name) or self.new_credentials.get(credential.name)
-            if record is None:
-                await _emit(self.progress, "credentials", f"creating credential {credential.name!r}")
-                body = {
-                    "name": credential.name, "credentials_type": credential.type, "tags": [tag],
-                    "credentials": resolve_fields(credential.fields, f"{path}.fields"),
-                }
-                if credential.description is not None:
-                    body["description"] = credential.description
-                record = await self.client.post("/data_credentials", json=body)
-                self._created("data_credentials", record)
-                self.new_credentials[credential.name] = record
-            credential_ids[path] = int(record["id"])
-        for path, credential_id in credential_ids.items():
-            ok, message = await probe(self.client, credential_id)
-            if not ok:
-                raise DeployFailure("credentials", f"{path}: credential {credential_id} failed its probe: {message}",
-                                    hint="Check the credential fields (and the environment variables they come from).")
-        flow_credential = credential_ids["credential"]
-        self.step = "source"
-        source = existing.source
-        changes = {c.path: c for c in plan.changes}
-        if source is None:
-            await _emit(self.progress, "source", f"creating source {spec.source.name!r}")
-            body = {"name": spec.source.name, "source_config": spec.source.config, "tags": [tag],
-                    **source_fields(spec, flow_credential)}
-            source = await self.client.post("/data_sources", json=body)
-            self._created("data_sources", source)
-        elif changes["source"].action == "update":
-            await _emit(self.progress, "source", f"updating source {source['id']}")
-            body = {**source_fields(spec, flow_credential), "source_config": {**(source.get("source_config") or {}), **spec.source.config}}
-            await self._update("data_sources", source, body)
-        else:
-            await _emit(self.progress, "source", f"source {source['id']} unchanged")
-        source_id = int(source["id"])
-        journal.source_id = source_id
-        self.resources.append(ResourceRef(kind="data_sources", id=source_id, name=spec.source.name))
-        if project_id is not None and (existing.source is None or not existing.project_has_flow):
-            await self.client.put(f"/projects/{project_id}/flows", json={"data_flows": [{"data_source_id": source_id}]})
-            journal.project_links.append((project_id, source_id))
-        self.step = "discovery"
-        detected = existing.detected
-        if detected is None:
-            await _emit(self.progress, "discovery", f"waiting up to {spec.discovery_timeout_s:g} s for source {source_id} to detect its nexset")
-            detected, _ = await wait_for_detected_nexset(self.client, source_id, spec.discovery_timeout_s)
-            if existing.source is None:
-                self._created("data_sets", detected)
-        parent_id = int(detected["id"])
-        self.resources.append(ResourceRef(kind="data_sets", id=parent_id, name=detected.get("name")))
-        ids: dict[str | None, int] = {None: parent_id}
-        self.step = "nexsets"
-        for index, nexset in enumerate(spec.nexsets):
-            record = existing.nexsets.get(nexset.name)
-            wanted = nexset_fields(nexset, parent_id)
-            if record is None:
-                await _emit(self.progress, "nexsets", f"creating nexset {nexset.name!r}")
-                body = {"name": nexset.name, "has_custom_transform": True, "tags": [tag], **wanted}
-                record = await self.client.post("/data_sets", json=body)
-                self._created("data_sets", record)
-            elif any(record.get(k) != v for k, v in wanted.items() if k != "parent_data_set_id") or current_parent(record) != parent_id:
-                await _emit(self.progress, "nexsets", f"updating nexset {record['id']}")
-                await self._update("data_sets", {**record, "parent_data_set_id": current_parent(record)},
-                                   {"has_custom_transform": True, **wanted})
-            parent_id = int(record["id"])
-            ids[nexset.name] = parent_id
-            self.resources.append(ResourceRef(kind="data_sets", id=parent_id, name=nexset.name))
-        self.step = "destinations"
-        for index, sink in enumerate(spec.destinations):
-            credential_id = credential_ids.get(f"destinations[{index}].credential", flow_credential)
-            wanted = sink_fields(sink, ids[sink_parent_name(spec, sink)], credential_id)
-            record = existing.sinks.get(sink.name)
-            if record is None:
-                await _emit(self.progress, "destinations", f"creating destination {sink.name!r}")
-                body = {"name": sink.name, "sink_config": sink.config, "tags": [tag], **wanted}
-                record = await self.client.post("/data_sinks", json=body)
-                self._created("data_sinks", record)
-            else:
-                config = {**(record.get("sink_config") or {}), **sink.config}
-                if any(record.get(k) != v for k, v in wanted.items()) or config != (record.get("sink_config") or {}):
-                    await _emit(self.progress, "destinations", f"updating destination {record['id']}")
-                    await self._update("data_sinks", record, {**wanted, "sink_config": config})
-            self.resources.append(ResourceRef(kind="data_sinks", id=int(record["id"]), name=sink.name))
-        self.step = "activate"
-        tree = await read_flow(self.client, source_id)
-        flow_id = int((tree.get("flows") or [{}])[0].get("id") or 0) or None
-        journal.flow_id = flow_id
-        statuses = _statuses(tree)
-        if spec.activate and flow_id is not None and any(s != "ACTIVE" for s in statuses.values()):
-            await _emit(self.progress, "activate", f"activating flow {flow_id}")
-            await self.client.put(f"/flows/{flow_id}/activate", params={"all": 1})
-        elif not spec.activate and existing.source is None and flow_id is not None and any(s == "ACTIVE" for s in statuses.values()):
-            # Discovery activated the new source; the spec asked for an inactive flow.
-            await self.client.put(f"/flows/{flow_id}/pause", params={"all": 1})
+    async def run(self, plan: DeployPlan) -> None:
+        journal = self.journal
+        journal.flow_was_active = plan.flow_active
+        journal.flow_id = plan.flow_id
+        for planned in plan.changes:
+            if planned.id is not None:
+                self.known_ids.setdefault(planned.kind, set()).add(planned.id)
+        for change in plan.changes:
+            self.step = step_of(change)
+            if self.step not in ("project", "credentials") and not self.probed:
+                await self.probe_credentials(plan)
+            await self.execute(change)
+        await self.activate(plan)
         self.step = "verify"
         await _emit(self.progress, "verify", "checking the flow tree")
-        await self.verify(source_id)
+        await self.verify(self.ids["source"])
 
-    def _created(self, kind: str, record: dict[str, Any]) -> None:
-        self.journal.created.append(ResourceRef(kind=kind, id=int(record["id"]), name=record.get("name")))
+    async def probe_credentials(self, plan: DeployPlan) -> None:
+        self.probed = True
+        for change in plan.changes:
+            if change.kind != "data_credentials":
+                continue
+            credential_id = self.ids[change.path]
+            ok, message = await probe(self.client, credential_id)
+            if not ok:
+                self.step = "credentials"
+                raise DeployFailure("credentials", f"{change.path}: credential {credential_id} failed its probe: {message}",
+                                    hint="Check the credential fields (and the environment variables they come from).")
 
-    async def _update(self, kind: str, record: dict[str, Any], body: dict[str, Any]) -> None:
-        restore = {key: record.get(key) for key in body}
-        await self.client.put(f"/{kind}/{record['id']}", json=body)
-        self.journal.updated.append((ResourceRef(kind=kind, id=int(record["id"]), name=record.get("name")), restore))
+    def request_body(self, change: PlannedChange) -> dict[str, Any]:
+        """The change's body with the ids of resources created earlier in this run filled in."""
+        body: dict[str, Any] = {**(change.body or {})}
+        if "data_flows" in body:
+            body["data_flows"] = [dict(entry) for entry in body["data_flows"]]
+        for dotted, path in change.refs.items():
+            if dotted != "id":
+                _set(body, dotted, self.ids[path])
+        if change.kind == "data_credentials" and "credentials" in body:
+            body["credentials"] = resolve_fields(body["credentials"], f"{change.path}.fields")
+        return body
+
+    def target_id(self, change: PlannedChange) -> int:
+        return self.ids[change.refs["id"]] if "id" in change.refs else int(change.id or 0)
+
+    async def execute(self, change: PlannedChange) -> None:
+        if change.action in ("unchanged", "use"):
+            assert change.id is not None
+            self.ids[change.path] = change.id
+        elif change.action == "create":
+            await self.create(change)
+        elif change.action == "update":
+            await self.update(change)
+        elif change.action == "detect":
+            await self.detect(change)
+        elif change.action == "delete":
+            await self.delete(change)
+        if change.action != "delete" and change.kind in FLOW_KINDS:
+            self.resources.append(ResourceRef(kind=change.kind, id=self.ids[change.path], name=change.name))
+        if change.path == "source":
+            self.journal.source_id = self.ids["source"]
+
+    async def create(self, change: PlannedChange) -> None:
+        await _emit(self.progress, self.step, f"creating {change.kind} {change.name!r}")
+        body = self.request_body(change)
+
+        async def note(message: str) -> None:
+            await _emit(self.progress, self.step, message)
+
+        known = self.known_ids.setdefault(change.kind, set())
+        record, adopted = await create_resource(self.client, change.kind, body, known, self.journal.pending, note)
+        ref = ResourceRef(kind=change.kind, id=int(record["id"]), name=record.get("name"))
+        self.journal.created.append(ref)
+        if adopted:
+            await _emit(self.progress, self.step, f"the create's answer was lost; adopted {change.kind} {ref.id}")
+            self.journal.adopted.append(ref)
+        known.add(ref.id)
+        self.ids[change.path] = ref.id
+        self.created_paths.add(change.path)
+
+    async def update(self, change: PlannedChange) -> None:
+        target = self.target_id(change)
+        body = self.request_body(change)
+        if change.path == "project.flows":
+            await _emit(self.progress, self.step, f"adding the flow to project {target}")
+            await self.client.put(f"/projects/{target}/flows", json=body)
+            self.journal.project_links.append((target, self.ids["source"]))
+            return
+        await _emit(self.progress, self.step, f"updating {change.kind} {target}")
+        await self.client.put(f"/{change.kind}/{target}", json=body)
+        self.journal.updated.append((ResourceRef(kind=change.kind, id=target, name=change.name), dict(change.restore)))
+        self.ids[change.path] = target
+
+    async def detect(self, change: PlannedChange) -> None:
+        source_id = self.ids["source"]
+        await _emit(self.progress, "discovery",
+                    f"waiting up to {self.spec.discovery_timeout_s:g} s for source {source_id} to detect its nexset")
+        detected, activated = await wait_for_detected_nexset(self.client, source_id, self.spec.discovery_timeout_s)
+        self.discovery_activated = activated
+        self.ids[change.path] = int(detected["id"])
+        if "source" in self.created_paths:
+            self.journal.created.append(ResourceRef(kind="data_sets", id=int(detected["id"]), name=detected.get("name")))
+
+    async def delete(self, change: PlannedChange) -> None:
+        assert change.id is not None
+        await _emit(self.progress, "remove", f"deleting {change.kind} {change.id} ({change.name}): no longer in the spec")
+        try:
+            await retrying(self.client, lambda: self.client.put(f"/{change.kind}/{change.id}/pause"))
+        except NotFoundError:
+            return
+        await delete_resource(self.client, change.kind, change.id)
+        self.journal.deleted.append(ResourceRef(kind=change.kind, id=change.id, name=change.name))
+
+    async def activate(self, plan: DeployPlan) -> None:
+        self.step = "activate"
+        tree = await read_flow(self.client, self.ids["source"])
+        flow_id = int((tree.get("flows") or [{}])[0].get("id") or 0) or None
+        self.journal.flow_id = flow_id
+        if flow_id is None:
+            return
+        if plan.activate == "activate":
+            await _emit(self.progress, "activate", f"activating flow {flow_id}")
+            await self.client.put(f"/flows/{flow_id}/activate", params={"all": 1})
+        elif not self.spec.activate and self.discovery_activated:
+            # Discovery activated the source; the spec asked for an inactive flow.
+            await self.client.put(f"/flows/{flow_id}/pause", params={"all": 1})
 
     async def verify(self, source_id: int) -> None:
         tree = await read_flow(self.client, source_id)
@@ -306,62 +359,75 @@ def _statuses(tree: dict[str, Any]) -> dict[tuple[str, int], str]:
     return out
 
 
-async def rollback(client: Any, journal: Journal, progress: ProgressCallback = no_progress) -> RollbackReport:
-    """Undo what ``journal`` records: pause, delete created (reverse order), restore updated.
+async def _undo(report: RollbackReport, kind: str, resource_id: int | None, action: str, operation: Any) -> bool:
+    """Run one rollback step with retries; a failure is recorded by id instead of raised."""
+    try:
+        await operation()
+        return True
+    except NexlaError as error:
+        report.not_undone.append(UndoFailure(kind=kind, id=resource_id, action=action, error=error.message))
+        return False
 
-    Never raises for API errors: each failure is listed in ``not_undone`` with its id.
+
+async def rollback(client: Any, journal: Journal, progress: ProgressCallback = no_progress) -> RollbackReport:
+    """Undo what ``journal`` records: pause, restore updated fields, unlink, delete created children first.
+
+    Every step is retried on temporary failures (a 500 included) before it is given up. Never
+    raises for API errors: each failure is listed in ``not_undone`` with its id.
     """
     report = RollbackReport()
-    created_flow = [r for r in journal.created if r.kind in ("data_sources", "data_sets", "data_sinks")]
-    if created_flow or journal.updated:
+    for entry in list(journal.pending):
+        # A create whose answer was lost and that was not found then: look again before deleting.
+        try:
+            found = await retrying(client, lambda entry=entry: find_created(client, entry))  # type: ignore[misc]
+        except NexlaError as error:
+            report.not_undone.append(UndoFailure(kind=entry.kind, id=None, action=f"find {entry.describe()}",
+                                                 error=error.message))
+            continue
+        if found is not None:
+            journal.created.append(ResourceRef(kind=entry.kind, id=int(found["id"]), name=found.get("name")))
+    created_flow = [r for r in journal.created if r.kind in FLOW_KINDS]
+    if created_flow or journal.updated or journal.deleted:
         await _emit(progress, "rollback", "pausing the flow")
         if journal.flow_id is not None or journal.source_id is not None:
-            path = f"/flows/{journal.flow_id}/pause" if journal.flow_id else f"/data_sources/{journal.source_id}/pause"
-            try:
-                await client.put(path, params={"all": 1})
-                report.paused.append(ResourceRef(kind="flows" if journal.flow_id else "data_sources",
-                                                 id=journal.flow_id or journal.source_id or 0))
-            except NotFoundError:
-                pass
-            except NexlaError as error:
-                for ref in created_flow:
-                    try:
-                        await client.put(f"/{ref.kind}/{ref.id}/pause")
-                    except NexlaError:
-                        continue
-                report.not_undone.append(UndoFailure(kind="flows", id=journal.flow_id or journal.source_id or 0,
-                                                     action="pause", error=error.message))
-    for ref in reversed(journal.created):
-        await _emit(progress, "rollback", f"deleting {ref.kind} {ref.id}")
-        try:
-            await client.delete(f"/{ref.kind}/{ref.id}")
-            report.deleted.append(ref)
-        except NotFoundError:
-            report.deleted.append(ref)
-        except NexlaError as error:
-            report.not_undone.append(UndoFailure(kind=ref.kind, id=ref.id, action="delete", error=error.message))
+            kind = "flows" if journal.flow_id else "data_sources"
+            target = journal.flow_id or journal.source_id or 0
+
+            async def pause() -> None:
+                try:
+                    await client.put(f"/{kind}/{target}/pause", params={"all": 1})
+                except NotFoundError:
+                    return
+
+            if await _undo(report, kind, target, "pause", lambda: retrying(client, pause)):
+                report.paused.append(ResourceRef(kind=kind, id=target))
+    for ref, fields in reversed(journal.updated):
+        # Restores come before deletes: an updated child may point at a node this apply created.
+        await _emit(progress, "rollback", f"restoring {ref.kind} {ref.id}")
+        if await _undo(report, ref.kind, ref.id, "restore",
+                       lambda ref=ref, fields=fields: retrying(client, lambda: client.put(f"/{ref.kind}/{ref.id}", json=fields))):
+            report.restored.append(ref)
     created_sources = {r.id for r in journal.created if r.kind == "data_sources"}
     for project_id, source_id in journal.project_links:
         if source_id in created_sources:
             continue
-        try:
-            await client.delete(f"/projects/{project_id}/flows", json={"data_flows": [{"data_source_id": source_id}]})
-        except NexlaError as error:
-            report.not_undone.append(UndoFailure(kind="projects", id=project_id, action="unlink flow", error=error.message))
-    for ref, fields in reversed(journal.updated):
-        await _emit(progress, "rollback", f"restoring {ref.kind} {ref.id}")
-        try:
-            await client.put(f"/{ref.kind}/{ref.id}", json=fields)
-            report.restored.append(ref)
-        except NexlaError as error:
-            report.not_undone.append(UndoFailure(kind=ref.kind, id=ref.id, action="restore", error=error.message))
+        body = {"data_flows": [{"data_source_id": source_id}]}
+        await _undo(report, "projects", project_id, "unlink flow",
+                    lambda project_id=project_id, body=body: retrying(
+                        client, lambda: client.delete(f"/projects/{project_id}/flows", json=body)))
+    order = sorted(enumerate(journal.created), key=lambda item: (DELETE_ORDER.index(item[1].kind), -item[0]))
+    for _, ref in order:
+        await _emit(progress, "rollback", f"deleting {ref.kind} {ref.id}")
+        if await _undo(report, ref.kind, ref.id, "delete", lambda ref=ref: delete_resource(client, ref.kind, ref.id)):
+            report.deleted.append(ref)
+    for ref in journal.deleted:
+        report.not_undone.append(UndoFailure(kind=ref.kind, id=ref.id, action="recreate",
+                                             error="deleted by this apply (no longer in the spec); apply the previous spec to recreate it"))
     if journal.flow_was_active and journal.flow_id is not None and report.paused:
-        try:
-            await client.put(f"/flows/{journal.flow_id}/activate", params={"all": 1})
-        except NexlaError as error:
-            report.not_undone.append(UndoFailure(kind="flows", id=journal.flow_id, action="reactivate", error=error.message))
+        flow_id = journal.flow_id
+        await _undo(report, "flows", flow_id, "reactivate",
+                    lambda: retrying(client, lambda: client.put(f"/flows/{flow_id}/activate", params={"all": 1})))
     return report
-
 
 def _error_dict(error: BaseException) -> dict[str, Any]:
     to_dict = getattr(error, "to_dict", None)
@@ -395,23 +461,28 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
                             error={"message": "; ".join(f"{i.path}: {i.message}" for i in issues), "exit_code": 5})
     runner = _Apply(client, spec, progress)
     try:
-        await runner.run(existing, plan)
+        await runner.run(plan)
     except (Exception, asyncio.CancelledError, KeyboardInterrupt) as error:
         await _emit(progress, "rollback", f"{runner.step} failed; rolling back")
         undo = await asyncio.shield(rollback(client, runner.journal, progress)) if isinstance(error, asyncio.CancelledError) \
             else await rollback(client, runner.journal, progress)
         if not isinstance(error, Exception):
             raise
+        failure = _error_dict(error)
+        failure["message"] = f"{failure.get('message')} (rolled back: {undo.summary})"
         return DeployResult(
             name=spec.name, status="rolled_back", plan=plan, validation=report, failed_step=runner.step,
-            error=_error_dict(error), rollback=undo, source_id=runner.journal.source_id,
+            error=failure, rollback=undo, source_id=runner.journal.source_id,
         )
     journal = runner.journal
-    status = "applied" if journal.created or journal.updated or journal.project_links or plan.activate == "activate" else "unchanged"
+    changed = journal.created or journal.updated or journal.deleted or journal.project_links
+    status = "applied" if changed or plan.activate == "activate" else "unchanged"
     tree = await read_flow(client, journal.source_id) if journal.source_id else {}
     return DeployResult(
         name=spec.name, status=status, flow_id=journal.flow_id, source_id=journal.source_id,
-        resources=runner.resources, created=journal.created, updated=[ref for ref, _ in journal.updated],
+        resources=runner.resources, created=journal.created, adopted=journal.adopted,
+        updated=[ref for ref, _ in journal.updated], deleted=journal.deleted,
+        linked=[ResourceRef(kind="projects", id=project_id) for project_id, _ in journal.project_links],
         active=bool(_statuses(tree)) and all(s == "ACTIVE" for s in _statuses(tree).values()),
         plan=plan, validation=report,
     )

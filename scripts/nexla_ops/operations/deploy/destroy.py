@@ -1,7 +1,8 @@
-"""Destroy a deployment: pause its flow, then delete everything it created, in reverse order.
+"""Destroy a deployment: pause its flow, then delete everything it created, children first.
 
-Only resources carrying the deployment's tag are deleted. A credential given by id is never
-touched, nor is a project that existed before (only the flow's link to it goes with the source).
+Only resources carrying the deployment's tag are deleted (those the spec no longer names too).
+A credential given by id is never touched, nor is a project that existed before (only the
+flow's link to it goes with the source). Each delete is retried on temporary failures.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from nexla_ops.errors import NexlaError, NotFoundError
+from nexla_ops.errors import NexlaError
 from nexla_ops.operations.deploy.apply import ResourceRef, UndoFailure
+from nexla_ops.operations.deploy.recovery import delete_resource, retrying
 from nexla_ops.operations.deploy.spec import FlowSpec
 from nexla_ops.operations.deploy.state import discover, has_tag
 from nexla_ops.operations.errors import OperationRefused
@@ -44,8 +46,10 @@ async def destroy_deployment(
     await progress(ProgressEvent(step="destroy", message=f"finding the resources of {spec.name!r}"))
     existing = await discover(client, spec)
     order: list[ResourceRef] = []
-    for sink in existing.sinks.values():
+    for sink in [*existing.sinks.values(), *existing.stale_sinks]:
         order.append(ResourceRef(kind="data_sinks", id=int(sink["id"]), name=sink.get("name")))
+    for nexset in existing.stale_nexsets:
+        order.append(ResourceRef(kind="data_sets", id=int(nexset["id"]), name=nexset.get("name")))
     for nexset in reversed([existing.nexsets[n.name] for n in spec.nexsets if n.name in existing.nexsets]):
         order.append(ResourceRef(kind="data_sets", id=int(nexset["id"]), name=nexset.get("name")))
     if existing.source is not None:
@@ -59,16 +63,15 @@ async def destroy_deployment(
     result = DestroyResult(name=spec.name, found=bool(order))
     if existing.flow_id is not None and existing.active:
         await progress(ProgressEvent(step="destroy", message=f"pausing flow {existing.flow_id}"))
-        await client.put(f"/flows/{existing.flow_id}/pause", params={"all": 1})
+        flow_id = existing.flow_id
+        await retrying(client, lambda: client.put(f"/flows/{flow_id}/pause", params={"all": 1}))
         result.paused_flow_id = existing.flow_id
     for index, ref in enumerate(order, start=1):
         if ref.kind == "projects" and await _project_has_other_flows(client, ref.id):
             continue
         await progress(ProgressEvent(step="destroy", message=f"deleting {ref.kind} {ref.id}", current=index, total=len(order)))
         try:
-            await client.delete(f"/{ref.kind}/{ref.id}")
-            result.deleted.append(ref)
-        except NotFoundError:
+            await delete_resource(client, ref.kind, ref.id)
             result.deleted.append(ref)
         except NexlaError as error:
             result.not_deleted.append(UndoFailure(kind=ref.kind, id=ref.id, action="delete", error=error.message))

@@ -290,6 +290,7 @@ def resolve_fields(fields: Mapping[str, Any], path: str, env: Mapping[str, str] 
     out: dict[str, Any] = {}
     missing: list[SpecIssue] = []
     for key, value in fields.items():
+        # The plan carries references as plain data ({from_env: VAR}); the spec as parsed refs.
         ref = as_secret_ref(value)
         if ref is not None:
             try:

@@ -1,9 +1,15 @@
 """What a deployment looks like on the server now, and what the spec wants it to be.
 
 Resources are matched by name and the deployment tag (``nexla-ops:<spec name>``): the source by
-name + tag (and membership of the target project), the nexsets and destinations by name + tag
-inside that source's flow. A resource with the right name but without the tag is a conflict: it
-was not created by this deployment, so nothing touches it.
+name + tag (in the target project, or in no project yet: an earlier apply may have created it and
+lost the answer before linking it), the nexsets and destinations by name + tag inside that
+source's flow. A resource with the right name but without the tag is a conflict: it was not
+created by this deployment, so nothing touches it. Tagged nexsets and destinations in the flow
+that the spec no longer names are ``stale``: the plan deletes them.
+
+Real Nexla does not refuse duplicate names, so identity is always name + tag, looked up here,
+never a 409 from the server. Lists are read with ``access_role=collaborator`` (everything shared
+with the caller, not only what the caller owns).
 """
 
 from __future__ import annotations
@@ -16,13 +22,16 @@ from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowS
 FLOW_KINDS = ("data_sources", "data_sets", "data_sinks")
 
 
+LIST_SCOPE = {"access_role": "collaborator"}
+
+
 async def list_all(client: Any, path: str) -> list[dict[str, Any]]:
-    """Every item of a list endpoint (all pages)."""
-    return [item async for item in client.paginate(path, per_page=100)]
+    """Every item of a list endpoint the caller can reach (all pages, collaborator scope)."""
+    return [item async for item in client.paginate(path, params=dict(LIST_SCOPE), per_page=100)]
 
 
 def has_tag(record: dict[str, Any] | None, tag: str) -> bool:
-    return bool(record) and tag in (record.get("tags") or [])
+    return record is not None and tag in (record.get("tags") or [])
 
 
 def credential_keys(spec: FlowSpec) -> list[tuple[str, CredentialRef | CredentialDef]]:
@@ -40,12 +49,15 @@ class Existing:
 
     project: dict[str, Any] | None = None
     project_has_flow: bool = False
+    linked_sources: set[int] = field(default_factory=set)  # sources in any project the caller sees
     credentials: dict[str, dict[str, Any]] = field(default_factory=dict)  # credential name -> record
     source: dict[str, Any] | None = None
     flow_id: int | None = None
     detected: dict[str, Any] | None = None
     nexsets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
     sinks: dict[str, dict[str, Any]] = field(default_factory=dict)  # by name
+    stale_nexsets: list[dict[str, Any]] = field(default_factory=list)  # tagged, not in the spec; deepest first
+    stale_sinks: list[dict[str, Any]] = field(default_factory=list)  # tagged, not in the spec
     node_status: dict[tuple[str, int], str] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -54,10 +66,20 @@ class Existing:
         return any(status.upper() == "ACTIVE" for status in self.node_status.values())
 
 
-async def find_project(client: Any, name: str, tag: str) -> dict[str, Any] | None:
-    matches = [p for p in await list_all(client, "/projects") if p.get("name") == name]
+def _linked(project: dict[str, Any]) -> set[int]:
+    entries = [*(project.get("data_flows") or []), *(project.get("flows") or [])]
+    return {int(e["data_source_id"]) for e in entries if isinstance(e, dict) and e.get("data_source_id")}
+
+
+async def find_project(client: Any, name: str, tag: str) -> tuple[dict[str, Any] | None, set[int]]:
+    """The project named ``name`` (a tagged one first) and the sources linked to any listed project."""
+    projects = await list_all(client, "/projects")
+    matches = [p for p in projects if p.get("name") == name]
     tagged = [p for p in matches if has_tag(p, tag)]
-    return (tagged or matches or [None])[0]
+    linked: set[int] = set()
+    for project in projects:
+        linked |= _linked(project)
+    return next(iter(tagged or matches), None), linked
 
 
 async def project_flow_sources(client: Any, project_id: int) -> set[int]:
@@ -100,7 +122,7 @@ async def flow_resources(client: Any, tree: dict[str, Any]) -> dict[str, dict[in
     return found
 
 
-def _parent_of(nexset: dict[str, Any]) -> int | None:
+def parent_of(nexset: dict[str, Any]) -> int | None:
     if nexset.get("parent_data_set_id"):
         return int(nexset["parent_data_set_id"])
     parents = nexset.get("parent_data_sets") or []
@@ -112,7 +134,7 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
     tag = spec.tag
     existing = Existing()
     if spec.project:
-        existing.project = await find_project(client, spec.project, tag)
+        existing.project, existing.linked_sources = await find_project(client, spec.project, tag)
     wanted_credentials = {c.name for _, c in credential_keys(spec) if isinstance(c, CredentialDef)}
     if wanted_credentials:
         for record in await list_all(client, "/data_credentials"):
@@ -124,11 +146,18 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
                     existing.conflicts.append({"kind": "data_credentials", "id": record.get("id"), "name": name})
     sources = [s for s in await list_all(client, "/data_sources") if s.get("name") == spec.source.name]
     in_project = await project_flow_sources(client, existing.project["id"]) if existing.project else None
+    tagged = []
     for source in sources:
         if not has_tag(source, tag):
             existing.conflicts.append({"kind": "data_sources", "id": source.get("id"), "name": source.get("name")})
-        elif existing.source is None and (spec.project is None or (in_project is not None and int(source["id"]) in in_project)):
-            existing.source = source
+        else:
+            tagged.append(source)
+    if spec.project is None:
+        existing.source = next(iter(tagged), None)
+    else:
+        in_spec_project = [s for s in tagged if in_project is not None and int(s["id"]) in in_project]
+        unlinked = [s for s in tagged if int(s["id"]) not in existing.linked_sources]
+        existing.source = next(iter(in_spec_project or unlinked), None)
     if existing.source is None:
         return existing
     existing.project_has_flow = in_project is not None and int(existing.source["id"]) in in_project
@@ -142,20 +171,66 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
                     existing.node_status[(kind, int(node[key]))] = str(node.get("status") or "")
     resources = await flow_resources(client, tree)
     source_id = int(existing.source["id"])
+    wanted_sets = {n.name for n in spec.nexsets}
+    wanted_sinks = {d.name for d in spec.destinations}
+    stale: list[dict[str, Any]] = []
     for nexset in resources["data_sets"].values():
-        if _parent_of(nexset) is None and int(nexset.get("data_source_id") or 0) == source_id and existing.detected is None:
+        if parent_of(nexset) is None and int(nexset.get("data_source_id") or 0) == source_id and existing.detected is None:
             existing.detected = nexset
-        elif has_tag(nexset, tag) and nexset.get("name") in {n.name for n in spec.nexsets}:
+        elif not has_tag(nexset, tag):
+            continue
+        elif nexset.get("name") in wanted_sets and nexset["name"] not in existing.nexsets:
             existing.nexsets[nexset["name"]] = nexset
+        else:
+            stale.append(nexset)
+    depth = _depths(resources["data_sets"])
+    foreign = _feeds_foreign(resources, tag)
+    kept = [n for n in stale if int(n["id"]) not in foreign]
+    existing.stale_nexsets = sorted(kept, key=lambda n: (-depth.get(int(n["id"]), 0), -int(n["id"])))
     for sink in resources["data_sinks"].values():
-        if has_tag(sink, tag) and sink.get("name") in {d.name for d in spec.destinations}:
+        if not has_tag(sink, tag):
+            continue
+        if sink.get("name") in wanted_sinks and sink["name"] not in existing.sinks:
             existing.sinks[sink["name"]] = sink
+        else:
+            existing.stale_sinks.append(sink)
     return existing
+
+
+def _feeds_foreign(resources: dict[str, dict[int, dict[str, Any]]], tag: str) -> set[int]:
+    """Nexsets with a resource of someone else (untagged) below them: removing them would break it."""
+    nexsets = resources["data_sets"]
+    out: set[int] = set()
+    below = [(parent_of(n), n) for n in nexsets.values()]
+    below += [(int(s["data_set_id"]) if s.get("data_set_id") else None, s) for s in resources["data_sinks"].values()]
+    for parent, child in below:
+        if has_tag(child, tag) or parent is None:
+            continue
+        current: int | None = parent
+        while current is not None and current in nexsets and current not in out:
+            out.add(current)
+            current = parent_of(nexsets[current])
+    return out
+
+
+def _depths(nexsets: dict[int, dict[str, Any]]) -> dict[int, int]:
+    """Distance of each nexset from the root of its chain (the detected nexset is 0)."""
+    out: dict[int, int] = {}
+    for nexset_id in nexsets:
+        seen: list[int] = []
+        current: int | None = nexset_id
+        while current is not None and current in nexsets and current not in seen and current not in out:
+            seen.append(current)
+            current = parent_of(nexsets[current])
+        base = out.get(current, -1) if current is not None else -1
+        for offset, node in enumerate(reversed(seen), start=1):
+            out[node] = base + offset
+    return out
 
 
 async def name_conflicts(client: Any, spec: FlowSpec, existing: Existing) -> list[dict[str, Any]]:
     """Nexsets/destinations the spec would create whose names are taken by resources outside this
-    deployment (the API refuses duplicate names per owner)."""
+    deployment. Nexla would accept the duplicate; the plan refuses to make a look-alike instead."""
     conflicts = list(existing.conflicts)
     missing_sets = {n.name for n in spec.nexsets} - set(existing.nexsets)
     missing_sinks = {d.name for d in spec.destinations} - set(existing.sinks)
@@ -169,4 +244,4 @@ async def name_conflicts(client: Any, spec: FlowSpec, existing: Existing) -> lis
     return conflicts
 
 
-__all__ = ["Existing", "credential_keys", "discover", "has_tag", "list_all", "name_conflicts", "read_flow"]
+__all__ = ["LIST_SCOPE", "Existing", "credential_keys", "discover", "has_tag", "list_all", "name_conflicts", "parent_of", "read_flow"]

@@ -64,10 +64,17 @@ class ValidationReport(BaseModel):
 
 
 async def probe(client: Any, credential_id: int) -> tuple[bool, str]:
-    """(ok, message) of GET /data_credentials/{id}/probe; API errors count as a failed probe."""
+    """(ok, message) of GET /data_credentials/{id}/probe.
+
+    An error status the server gives the probe is a failed probe. A temporary failure (5xx, 429,
+    timeout, open circuit) says nothing about the credential: it is raised, so the caller stops
+    with a retryable error instead of blaming the credential.
+    """
     try:
         reply = await client.get(f"/data_credentials/{credential_id}/probe")
     except NexlaError as error:
+        if error.retryable:
+            raise
         return False, error.message
     if reply is None or not isinstance(reply, Mapping):
         return True, str(reply or "ok")

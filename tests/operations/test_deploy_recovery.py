@@ -1,0 +1,195 @@
+"""Ambiguous failures during apply: a create whose answer is lost is found by name and tag and
+adopted (never created twice); a 429 is waited out; rollback retries its deletes, deletes
+children first, and names by id what it could not undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
+from nexla_ops.operations.progress import ProgressEvent
+from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.deploy import (
+    SECRET_ENV,
+    client_for,
+    inject_fault,
+    inventory,
+    make_spec,
+    sandbox_has_after_commit_faults,
+    spec_data,
+)
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
+
+
+@pytest.fixture
+def demo(sandbox):
+    return write_demo_data(sandbox.data_dir)
+
+
+def names(found: dict[str, list[tuple[int, str]]], kind: str) -> list[str]:
+    return sorted(name for _, name in found[kind])
+
+
+async def create_out_of_band(sandbox: Any, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What the server would have committed before losing the answer, created by another client."""
+    async with client_for(sandbox) as other:
+        return await other.post(f"/{kind}", json=body)
+
+
+async def credential_id(sandbox: Any, name: str) -> int:
+    async with client_for(sandbox) as other:
+        return [c["id"] async for c in other.paginate("/data_credentials") if c["name"] == name][0]
+
+
+async def test_source_committed_but_answered_504_is_adopted_not_duplicated(sandbox, demo):
+    spec = make_spec()
+    planted: dict[str, Any] = {}
+
+    async def lose_the_answer(event: ProgressEvent) -> None:
+        # Just before apply sends POST /data_sources: the "server" commits it, then answers 504.
+        if event.step == "source" and event.message.startswith("creating") and not planted:
+            body = {"name": spec.source.name, "source_type": "s3", "tags": [spec.tag],
+                    "source_config": spec.source.config,
+                    "data_credentials_id": await credential_id(sandbox, spec.credential.name)}
+            planted.update(await create_out_of_band(sandbox, "data_sources", body))
+            inject_fault(sandbox, "POST", r"^/data_sources$", status=504, count=1)
+
+    async with client_for(sandbox) as client:
+        result = await apply_deployment(client, spec, lose_the_answer)
+        assert result.status == "applied", result.error
+        assert [(r.kind, r.id) for r in result.adopted] == [("data_sources", planted["id"])]
+        assert result.source_id == planted["id"]
+        assert names(await inventory(client), "data_sources") == [spec.source.name]
+        assert (await plan_deployment(client, spec)).unchanged
+
+
+async def test_lost_create_that_never_committed_is_sent_again(sandbox, demo):
+    inject_fault(sandbox, "POST", r"^/data_sets$", status=503, count=1)
+    inject_fault(sandbox, "POST", r"^/data_sinks$", status=0, count=1, delay_s=0)
+    async with client_for(sandbox) as client:
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "applied", result.error
+        assert result.adopted == []
+        found = await inventory(client)
+        assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
+        assert [n for n in names(found, "data_sets") if n == "orders-to-parquet-items"] == ["orders-to-parquet-items"]
+
+
+async def test_429_on_a_create_waits_retry_after_and_creates_once(sandbox, demo):
+    inject_fault(sandbox, "POST", r"^/data_sinks$", status=429, count=2, retry_after="0")
+    async with client_for(sandbox) as client:
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "applied", result.error
+        assert names(await inventory(client), "data_sinks") == ["orders-to-parquet-parquet"]
+
+
+async def test_tagged_source_not_yet_in_the_project_is_adopted(sandbox, demo):
+    spec = make_spec(project="analytics")
+    async with client_for(sandbox) as client:
+        # An earlier apply created the source and lost the answer before linking it to the project.
+        credential = await client.post("/data_credentials", json={
+            "name": spec.credential.name, "credentials_type": "s3", "tags": [spec.tag],
+            "credentials": {"access_key_id": "AKIADEMO", "secret_access_key": "demo-secret-value"}})
+        orphan = await client.post("/data_sources", json={
+            "name": spec.source.name, "source_type": "s3", "tags": [spec.tag], "source_config": spec.source.config,
+            "data_credentials_id": credential["id"]})
+        plan = await plan_deployment(client, spec)
+        changes = {c.path: c for c in plan.changes}
+        assert changes["source"].id == orphan["id"] and changes["source"].action == "unchanged"
+        assert changes["project.flows"].action == "update"
+        result = await apply_deployment(client, spec)
+        assert result.status == "applied", result.error
+        assert result.source_id == orphan["id"]
+        assert names(await inventory(client), "data_sources") == [spec.source.name]
+        tree = await client.get(f"/projects/{result.created[0].id}/flows")
+        assert any(n.get("data_source_id") == orphan["id"] for n in tree["flows"])
+
+
+async def test_after_commit_loss_on_every_create_converges_without_duplicates(sandbox, demo):
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    spec = make_spec(project="analytics")
+    for path in (r"^/projects$", r"^/data_credentials$", r"^/data_sources$", r"^/data_sets$", r"^/data_sinks$"):
+        inject_fault(sandbox, "POST", path, status=504, count=1, after_commit=True)
+    async with client_for(sandbox) as client:
+        result = await apply_deployment(client, spec)
+        assert result.status == "applied", result.error
+        assert {r.kind for r in result.adopted} == {"projects", "data_credentials", "data_sources", "data_sets", "data_sinks"}
+        found = await inventory(client)
+        assert names(found, "data_sources") == [spec.source.name]
+        assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
+        assert names(found, "projects").count("analytics") == 1
+        assert (await plan_deployment(client, spec)).unchanged
+
+
+async def test_a_lost_create_found_only_by_rollback_is_deleted(sandbox, demo):
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    async def lose_answer_and_lookup(event: ProgressEvent) -> None:
+        if event.step == "destinations" and event.message.startswith("creating"):
+            inject_fault(sandbox, "POST", r"^/data_sinks$", status=0, count=1, after_commit=True)
+            inject_fault(sandbox, "GET", r"^/data_sinks$", status=503, count=2)  # the lookup after the loss fails too
+
+    async with client_for(sandbox, max_attempts=2) as client:
+        before = await inventory(client)
+        result = await apply_deployment(client, make_spec(), lose_answer_and_lookup)
+        assert result.status == "rolled_back" and result.failed_step == "destinations"
+        assert result.rollback.clean, result.rollback.not_undone
+        assert "data_sinks" in {r.kind for r in result.rollback.deleted}
+        assert await inventory(client) == before
+
+
+async def test_rollback_retries_a_failing_delete_and_deletes_children_first(sandbox, demo):
+    async with client_for(sandbox) as client:
+        before = await inventory(client)
+        inject_fault(sandbox, "PUT", r"^/flows/\d+/activate$", status=500, count=10)
+        inject_fault(sandbox, "DELETE", r"^/data_sinks/\d+$", status=500, count=2)
+        inject_fault(sandbox, "DELETE", r"^/data_sources/\d+$", status=503, count=1)
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "rolled_back" and result.failed_step == "activate"
+        assert result.rollback.clean, result.rollback.not_undone
+        deleted = result.rollback.deleted
+        assert [r.kind for r in deleted] == ["data_sinks", "data_sets", "data_sets", "data_sources", "data_credentials"]
+        derived, detected = deleted[1], deleted[2]
+        assert derived.name == "orders-to-parquet-items" and detected.id != derived.id
+        for ref in deleted:
+            assert f"{ref.kind} {ref.id}" in result.error["message"]
+        assert await inventory(client) == before
+
+
+async def test_what_rollback_cannot_undo_is_named_by_id(sandbox, demo):
+    async with client_for(sandbox, max_attempts=2) as client:
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=500, count=1)
+        inject_fault(sandbox, "DELETE", r"^/data_sources/\d+$", status=500, count=50)
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "rolled_back"
+        source_id = result.source_id
+        not_undone = [(u.kind, u.id, u.action) for u in result.rollback.not_undone]
+        # The credential cannot go while the source that uses it is still there: both are named.
+        assert not_undone[0] == ("data_sources", source_id, "delete")
+        assert [kind for kind, _, _ in not_undone] == ["data_sources", "data_credentials"]
+        assert f"not undone: delete data_sources {source_id}" in result.error["message"]
+
+
+async def test_rollback_of_an_inserted_nexset_restores_the_parent_then_deletes_it(sandbox, demo):
+    async with client_for(sandbox) as client:
+        first = await apply_deployment(client, make_spec())
+        assert first.status == "applied", first.error
+        before = await inventory(client)
+        data = spec_data()
+        data["nexsets"].insert(0, {"name": "orders-to-parquet-clean", "transform": {
+            "version": 1, "operations": [{"operation": "filter", "condition": "status != 'PENDING'"}]}})
+        data["destinations"].append({"name": "extra-sink", "type": "s3", "config": {"path": "analytics/extra/"}})
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=500, count=1)
+        result = await apply_deployment(client, parse_spec(data))
+        assert result.status == "rolled_back" and result.failed_step == "destinations"
+        assert result.rollback.clean, result.rollback.not_undone
+        assert [r.kind for r in result.rollback.restored] == ["data_sets"]
+        assert await inventory(client) == before
+        assert (await plan_deployment(client, make_spec())).unchanged

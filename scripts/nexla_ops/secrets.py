@@ -80,7 +80,9 @@ def ref_tag(value: Any) -> str:
     return "literal"
 
 
-_REF_TYPES = {"env-ref": EnvRef, "keyring-ref": KeyringRef, "dotenv-ref": DotenvRef}
+_REF_TYPES: dict[str, type[EnvRef] | type[KeyringRef] | type[DotenvRef]] = {
+    "env-ref": EnvRef, "keyring-ref": KeyringRef, "dotenv-ref": DotenvRef,
+}
 
 
 def as_secret_ref(value: Any) -> SecretRef | None:

@@ -3,8 +3,9 @@
 Each root folder is named as it is imported (``scripts/nexla_ops``, ``server/nexla_mcp``,
 ``sandbox/nexla_sandbox``); the scripts folder stays ``scripts/`` because the skill bundle runs
 its files by path, so it is installed as ``nexla_scripts`` for the console entry points.
-The wheel carries the five skill documents under ``nexla_mcp/skill/`` so an installed server
-serves them as resources without a checkout.
+The wheel carries the five skill documents and ``examples/`` under ``nexla_mcp/skill/`` so an
+installed server serves them as resources and ``nexla-mcp skill install`` can assemble the skill
+folder without a checkout (see ``server/nexla_mcp/skill_bundle.py``).
 """
 
 import shutil
@@ -37,11 +38,15 @@ class BuildWithSkill(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for name in SKILL_DOCUMENTS:
             shutil.copy2(ROOT / name, target / name)
+        examples = target / "examples"
+        if examples.exists():
+            shutil.rmtree(examples)
+        shutil.copytree(ROOT / "examples", examples)
 
 
 setup(
     packages=_packages(),
     package_dir={"nexla_scripts": "scripts", **ROOTS},
-    package_data={"nexla_sandbox": ["*.json"], "nexla_mcp": ["*.json"], "nexla_ops": ["connectors.json"]},
+    package_data={"nexla_sandbox": ["*.json"], "nexla_mcp": ["*.json", "ui/*"], "nexla_ops": ["connectors.json"]},
     cmdclass={"build_py": BuildWithSkill},
 )

@@ -19,8 +19,8 @@ from nexla_sandbox.errors import ApiError, error_response, reason
 from nexla_sandbox.faults import Controls
 from nexla_sandbox.gateway import Gateway
 from nexla_sandbox.routes import (accessors, aliases, async_tasks, auth, code, control, credentials, flows, lookups, misc,
-                                  monitoring, nexset_docs, nexsets, notifications, org_admin, orgs, projects, settings,
-                                  sinks, sources, teams, users)
+                                  monitoring, nexset_docs, nexsets, notifications, org_admin, orgs, projects, runtimes,
+                                  settings, sinks, sources, teams, users)
 from nexla_sandbox.routes.misc import openapi_document
 from nexla_sandbox.runtime import Runtime
 from nexla_sandbox.state.seed import ensure_seeded
@@ -35,7 +35,7 @@ def api_routes(runtime: Runtime) -> list[BaseRoute]:
     table: list[BaseRoute] = [*runtime.routes(), *auth.routes(), *control.routes(), *misc.routes(), *flows.routes()]
     for module in (credentials, sources, nexsets, sinks, code, teams, projects, accessors, users, orgs,
                    notifications, async_tasks, lookups, settings, org_admin, monitoring, nexset_docs,
-                   aliases):
+                   aliases, runtimes):
         table += module.routes()
     return table
 

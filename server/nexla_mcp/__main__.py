@@ -13,10 +13,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 EXAMPLES = """\
 examples:
   nexla-mcp                                  stdio, every tool (NEXLA_SERVICE_KEY, NEXLA_API_URL from the env)
+  nexla-mcp skill install                    copy the skill into ~/.claude/skills/ (--agent codex, --target DIR)
   nexla-mcp --sandbox                        try it without an account: local sandbox with demo data
   nexla-mcp --read-only                      only reading tools; the client refuses any change
   nexla-mcp --toolsets discover,monitor,logs --exclude-tools get_resource
@@ -24,7 +26,7 @@ examples:
 
 toolsets: discover, flows, deploy, monitor, logs, access, credentials, batch, transforms (or all)
 environment: NEXLA_SERVICE_KEY or NEXLA_ACCESS_TOKEN, NEXLA_API_URL, NEXLA_READ_ONLY, NEXLA_MCP_TOOLSETS,
-  NEXLA_MCP_TOOLS, NEXLA_MCP_EXCLUDE_TOOLS, NEXLA_MCP_TRANSPORT, NEXLA_MCP_HOST, NEXLA_MCP_PORT,
+  NEXLA_MCP_TOOLS, NEXLA_MCP_EXCLUDE_TOOLS, NEXLA_MCP_SPEC_DIR, NEXLA_MCP_TRANSPORT, NEXLA_MCP_HOST, NEXLA_MCP_PORT,
   NEXLA_MCP_HTTP_TOKEN, NEXLA_MCP_ALLOWED_HOSTS, NEXLA_MCP_ALLOWED_ORIGINS, NEXLA_MCP_LOG_LEVEL
 """
 
@@ -53,12 +55,50 @@ def build_parser() -> argparse.ArgumentParser:
         default=env.get("NEXLA_READ_ONLY", "").strip().lower() in _TRUE,
         help="expose only reading tools and refuse every change (wins over every other option)",
     )
+    parser.add_argument(
+        "--spec-dir", type=Path, default=env.get("NEXLA_MCP_SPEC_DIR"),
+        help="the only folder deployment specs given as a path are read from (default: the working folder)",
+    )
     parser.add_argument("--sandbox", action="store_true", help="start a local sandbox with demo data and use it")
     parser.add_argument("--log-level", default=env.get("NEXLA_MCP_LOG_LEVEL", "WARNING"), help="stderr log level")
     return parser
 
 
+def build_skill_parser() -> argparse.ArgumentParser:
+    from .skill_bundle import AGENT_SKILL_DIRS, SKILL_NAME
+
+    folders = ", ".join(f"{agent} {folder}" for agent, folder in AGENT_SKILL_DIRS.items())
+    parser = argparse.ArgumentParser(
+        prog="nexla-mcp skill",
+        description=f"Install the {SKILL_NAME} Agent Skill (SKILL.md, reference documents, scripts, examples).",
+        epilog=f"skills folders: {folders}",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    install = commands.add_parser("install", help="copy the skill into an agent's skills folder")
+    install.add_argument("--agent", choices=tuple(AGENT_SKILL_DIRS), default="claude", help="whose skills folder")
+    install.add_argument("--target", type=Path, help="skills folder to install into (wins over --agent)")
+    return parser
+
+
+def skill_main(argv: Sequence[str]) -> int:
+    """``nexla-mcp skill install``: prints the installed folder on stdout, the next step on stderr."""
+    from .skill_bundle import SkillInstallError, install_skill
+
+    args = build_skill_parser().parse_args(argv)
+    try:
+        folder = install_skill(agent=args.agent, target=args.target)
+    except (SkillInstallError, OSError) as exc:
+        print(f"nexla-mcp skill: {exc}", file=sys.stderr)
+        return 1
+    print(folder)
+    print("nexla-mcp skill: installed; start a new agent session to load it", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["skill"]:
+        return skill_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="nexla-mcp %(levelname)s %(message)s")
 
@@ -73,9 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         tools=tuple(split_names(args.tools)),
         exclude_tools=tuple(split_names(args.exclude_tools)),
         read_only=args.read_only,
+        spec_dir=args.spec_dir,
     )
     try:
-        token, generated = (None, False)
+        token, generated = ("", False)
         if args.transport == "http":
             token, generated = resolve_token(args.host, os.environ.get("NEXLA_MCP_HTTP_TOKEN"))
         with contextlib.ExitStack() as stack:

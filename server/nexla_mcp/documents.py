@@ -15,8 +15,6 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.resources import FileResource, FunctionResource
 
-from nexla_ops.operations.deploy import spec_json_schema
-
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -74,12 +72,19 @@ def register_documents(server: MCPServer) -> list[str]:
 SPEC_SCHEMA_URI = "nexla://deploy/spec-schema.json"
 
 
+def spec_schema() -> dict[str, object]:
+    """The spec's JSON Schema; the deploy code is imported only when a client reads it."""
+    from nexla_ops.operations.deploy import spec_json_schema
+
+    return spec_json_schema()
+
+
 def register_spec_schema(server: MCPServer) -> None:
     """Serve the deployment spec's JSON Schema (what apply_deployment and friends accept)."""
     server.add_resource(
         FunctionResource(
             uri=SPEC_SCHEMA_URI, name="spec-schema.json", title="Flow deployment spec schema",
             description="JSON Schema of the flow spec taken by validate/plan/apply/destroy_deployment.",
-            mime_type="application/json", fn=spec_json_schema,
+            mime_type="application/json", fn=spec_schema,
         )
     )

@@ -2,8 +2,10 @@
 
 * Bound to loopback unless told otherwise; binding elsewhere without ``NEXLA_MCP_HTTP_TOKEN``
   refuses to start.
-* Every request needs ``Authorization: Bearer <token>`` (401 otherwise). On loopback without a
-  configured token a random one is generated and printed to stderr once.
+* Every request needs ``Authorization: Bearer <token>`` (401 otherwise; the scheme is
+  case-insensitive as HTTP auth schemes are). A configured token shorter than
+  :data:`MIN_TOKEN_LENGTH` characters refuses to start. On loopback without a configured token a
+  random one is generated and printed to stderr once.
 * DNS-rebinding protection: a Host header not in the allow list gets 421 and a foreign Origin
   gets 403 (the SDK's transport security). Extra names for proxies come from
   ``NEXLA_MCP_ALLOWED_HOSTS`` / ``NEXLA_MCP_ALLOWED_ORIGINS`` (comma-separated).
@@ -22,6 +24,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+# 24 characters of a random alphabet is over 128 bits; shorter tokens can be guessed.
+MIN_TOKEN_LENGTH = 24
 
 
 class HttpConfigError(ValueError):
@@ -40,10 +44,17 @@ def is_loopback(host: str) -> bool:
 def resolve_token(host: str, configured: str | None) -> tuple[str, bool]:
     """The bearer token to require and whether it was generated here.
 
-    Raises :class:`HttpConfigError` for a non-loopback bind without a configured token.
+    Raises :class:`HttpConfigError` for a non-loopback bind without a configured token, or a
+    configured token shorter than :data:`MIN_TOKEN_LENGTH`.
     """
     if configured and configured.strip():
-        return configured.strip(), False
+        token = configured.strip()
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise HttpConfigError(
+                f"NEXLA_MCP_HTTP_TOKEN is {len(token)} characters; use at least {MIN_TOKEN_LENGTH} random characters "
+                "(e.g. openssl rand -hex 32)"
+            )
+        return token, False
     if not is_loopback(host):
         raise HttpConfigError(
             f"refusing to listen on {host} without a bearer token: set NEXLA_MCP_HTTP_TOKEN "
@@ -57,14 +68,20 @@ class BearerTokenMiddleware:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
+
+    def _authorized(self, header: bytes) -> bool:
+        scheme, _, supplied = header.strip().partition(b" ")
+        # Compare even on a wrong scheme so timing says nothing about which part was wrong.
+        matches = hmac.compare_digest(supplied.strip(), self._expected)
+        return scheme.lower() == b"bearer" and matches
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         supplied = dict(scope.get("headers") or []).get(b"authorization", b"")
-        if not hmac.compare_digest(supplied, self._expected):
+        if not self._authorized(supplied):
             body = json.dumps(
                 {"error": "unauthorized", "message": "missing or wrong bearer token",
                  "hint": "Send Authorization: Bearer <NEXLA_MCP_HTTP_TOKEN>."}

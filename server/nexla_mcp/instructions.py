@@ -10,8 +10,9 @@ Where to start
   then get_resource or get_flow for one of them. Ask for `fields` to keep answers small.
 
 Build and change
-- New or changed pipeline: write a flow spec (see the resources REFERENCE.md / EXAMPLES.md and the
-  deploy spec schema), then validate_deployment -> plan_deployment (dry run, no changes) -> show the
+- Documentation: read only the section you need (nexla://docs/index lists every section with its
+  URI, e.g. nexla://docs/REFERENCE.md#deploy-spec); nexla://docs/cookbook holds complete specs.
+- New or changed pipeline: start from a cookbook spec (fields: the deploy spec schema), then validate_deployment -> plan_deployment (dry run, no changes) -> show the
   plan to the user -> apply_deployment (progress per step; rolls back on failure).
   destroy_deployment removes what a spec created. Try transforms first with validate_transform.
 - Start/stop: activate_flow, pause_flow. Duplicate: copy_flow. Many at once: run_batch (preview first).

@@ -5,10 +5,15 @@ and for the annotations clients use to decide when to ask a human. Hints are exp
 tool; :func:`mutating` starts from the cautious side (destructive, not idempotent, open world) so
 a tool is only marked harmless on purpose. ``validate_registry`` runs at import time: a tool
 without a toolset, a duplicate, or an inconsistent hint stops the server from loading.
+
+A tool's function is named by its module under ``nexla_mcp.tools`` (the function has the tool's
+name) and imported on first use, so listing tools never loads the operations behind them
+(see :mod:`nexla_mcp.tool_cache`).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,16 +72,37 @@ class ToolName(StrEnum):
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One tool: the async function and everything a client is told about it."""
+    """One tool: where its async function lives and everything a client is told about it.
+
+    ``source`` is the module under ``nexla_mcp.tools`` holding a function named like the tool
+    (imported when first needed), or the function itself.
+    """
 
     name: ToolName
     toolset: Toolset
     title: str
-    fn: Callable[..., Any]
+    source: str | Callable[..., Any]
     read_only: bool
     destructive: bool
     idempotent: bool
     open_world: bool
+
+    @property
+    def module(self) -> str:
+        """The module that defines the tool's function (what its cached schemas depend on)."""
+        if callable(self.source):
+            return self.source.__module__
+        return f"nexla_mcp.tools.{self.source}"
+
+    @property
+    def fn(self) -> Callable[..., Any]:
+        """The tool's function, imported on first use."""
+        if callable(self.source):
+            return self.source
+        fn = getattr(importlib.import_module(self.module), self.name.value, None)
+        if not callable(fn):
+            raise RuntimeError(f"tool {self.name}: {self.module} has no function {self.name.value}")
+        return fn
 
     @property
     def mutating(self) -> bool:
@@ -95,17 +121,19 @@ class ToolSpec:
 
 
 def read_only(
-    name: ToolName, toolset: Toolset, title: str, fn: Callable[..., Any], *, open_world: bool = True
+    name: ToolName, toolset: Toolset, title: str, source: str | Callable[..., Any], *, open_world: bool = True
 ) -> ToolSpec:
     """A tool that only reads: never destructive, always safe to repeat."""
-    return ToolSpec(name, toolset, title, fn, read_only=True, destructive=False, idempotent=True, open_world=open_world)
+    return ToolSpec(
+        name, toolset, title, source, read_only=True, destructive=False, idempotent=True, open_world=open_world
+    )
 
 
 def mutating(
     name: ToolName,
     toolset: Toolset,
     title: str,
-    fn: Callable[..., Any],
+    source: str | Callable[..., Any],
     *,
     destructive: bool = True,
     idempotent: bool = False,
@@ -113,7 +141,7 @@ def mutating(
 ) -> ToolSpec:
     """A tool that changes Nexla; defaults assume the worst until stated otherwise."""
     return ToolSpec(
-        name, toolset, title, fn, read_only=False, destructive=destructive, idempotent=idempotent, open_world=open_world
+        name, toolset, title, source, read_only=False, destructive=destructive, idempotent=idempotent, open_world=open_world
     )
 
 
@@ -130,8 +158,8 @@ def validate_registry(specs: list[ToolSpec]) -> None:
             raise RuntimeError(f"tool {spec.name} has no title")
         if spec.read_only and spec.destructive:
             raise RuntimeError(f"tool {spec.name} cannot be both read-only and destructive")
-        if spec.fn.__name__ != spec.name.value:
-            raise RuntimeError(f"tool {spec.name} is bound to function {spec.fn.__name__}")
+        if callable(spec.source) and spec.source.__name__ != spec.name.value:
+            raise RuntimeError(f"tool {spec.name} is bound to function {spec.source.__name__}")
     missing = set(ToolName) - seen
     if missing:
         raise RuntimeError(f"tools without a registration: {', '.join(sorted(missing))}")

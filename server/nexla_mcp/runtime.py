@@ -1,7 +1,8 @@
 """What every tool shares: the API client, the call wrapper, and the progress bridge.
 
 A tool body is one line: ``return await invoke(ctx, ToolName.X, lambda client, progress: op(...))``.
-:func:`invoke` tags audit lines with the tool name, turns the operation's progress events into MCP
+:func:`invoke` tags audit lines with the tool name, has suggestions rendered as tool calls
+(:mod:`nexla_ops.operations.guidance`), turns the operation's progress events into MCP
 progress notifications, redacts and size-limits the result, and turns any failure into an
 ``isError`` result (see :mod:`nexla_mcp.errors`).
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context
@@ -18,6 +20,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from nexla_ops.audit import audit_context
+from nexla_ops.operations.guidance import face
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import scrub_text
 from nexla_ops.secrets import mcp_policy, secret_policy
@@ -25,6 +28,7 @@ from nexla_ops.secrets import mcp_policy, secret_policy
 from .errors import error_payload
 from .registry import ToolName
 from .results import fit, to_json
+from .tasks import current_task
 
 logger = logging.getLogger("nexla_mcp")
 
@@ -33,13 +37,17 @@ Call = Callable[[Any, ProgressCallback], Awaitable[BaseModel]]
 
 @dataclass
 class AppState:
-    """Lifespan state of one server: the API client every tool uses."""
+    """Lifespan state of one server: the API client every tool uses, the folder spec files are read from."""
 
     client: Any
+    spec_dir: Path = field(default_factory=Path.cwd)
 
 
 def app_state(ctx: Context) -> AppState:
-    return ctx.request_context.lifespan_context
+    state = ctx.request_context.lifespan_context
+    if not isinstance(state, AppState):
+        raise RuntimeError("the server was started without its lifespan (no API client)")
+    return state
 
 
 class ProgressBridge:
@@ -56,6 +64,11 @@ class ProgressBridge:
     async def __call__(self, event: ProgressEvent) -> None:
         self._steps += 1
         count = f" [{event.current}/{event.total}]" if event.current is not None and event.total else ""
+        task = current_task()
+        if task is not None:
+            # A task's caller got its answer already; it reads progress from tasks/get.
+            task.update(message=f"step {self._steps}: {event.step}{count}: {event.message}")
+            return
         try:
             await self._ctx.report_progress(self._steps, None, f"{event.step}{count}: {event.message}")
         except Exception as exc:  # noqa: BLE001 - a lost notification must not fail the operation
@@ -75,10 +88,16 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def success_result(result: BaseModel, *, paging_hint: str | None = None) -> CallToolResult:
-    """Structured content (scrubbed, size-limited) plus the same JSON as text for older clients."""
+def success_result(result: BaseModel, *, paging_hint: str | None = None, is_error: bool = False) -> CallToolResult:
+    """Structured content (scrubbed, size-limited) plus the same JSON as text for older clients.
+
+    ``is_error`` marks an outcome that is a full result but not a success (a deployment that was
+    invalid or rolled back), so a client never reads it as done.
+    """
     payload = fit(scrub(result.model_dump(mode="json", by_alias=True)), hint=paging_hint)
-    return CallToolResult(content=[TextContent(type="text", text=to_json(payload))], structured_content=payload)
+    return CallToolResult(
+        content=[TextContent(type="text", text=to_json(payload))], structured_content=payload, is_error=is_error
+    )
 
 
 def error_call_result(tool: str, payload: dict[str, Any]) -> CallToolResult:
@@ -93,11 +112,23 @@ def error_result(exc: BaseException, tool: ToolName) -> CallToolResult:
     return error_call_result(tool.value, error_payload(exc, tool.value))
 
 
-async def invoke(ctx: Context, tool: ToolName, call: Call, *, paging_hint: str | None = None) -> CallToolResult:
-    """Run one operation for ``tool`` and shape its outcome (see module doc)."""
+async def invoke(
+    ctx: Context,
+    tool: ToolName,
+    call: Call,
+    *,
+    paging_hint: str | None = None,
+    failed: Callable[[Any], bool] | None = None,
+) -> CallToolResult:
+    """Run one operation for ``tool`` and shape its outcome (see module doc).
+
+    ``failed(result)`` says when a returned result is not a success (then ``isError`` is true).
+    """
     try:
-        with audit_context(tool=tool.value), secret_policy(mcp_policy()):
+        # face("mcp"): next steps and hints come back as tool calls, not shell commands; secrets
+        # reach only allowed variables (see nexla_ops.secrets).
+        with audit_context(tool=tool.value), face("mcp"), secret_policy(mcp_policy()):
             result = await call(app_state(ctx).client, ProgressBridge(ctx))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
         return error_result(exc, tool)
-    return success_result(result, paging_hint=paging_hint)
+    return success_result(result, paging_hint=paging_hint, is_error=bool(failed and failed(result)))

@@ -8,9 +8,11 @@ keywords or swap a construct for an equivalent one, so any instance valid agains
 schema is valid against the published one, and the reverse:
 
 - both sides: ``title`` keywords dropped (property names and descriptions stay);
-- results only: ``default`` and type-level ``description`` (class docstrings) dropped, nullable
-  ``anyOf`` folded into ``"type": [T, "null"]``, and definitions referenced once inlined at their
-  single use.
+- results only: ``default`` dropped, nullable ``anyOf`` folded into ``"type": [T, "null"]``,
+  definitions referenced once inlined at their single use, the description of an ``enum``
+  dropped (its values say what it holds; one such enum repeated across tools cost a kilobyte), and
+  type-level descriptions (class docstrings of the result, list items and ``$defs``) dropped, while
+  every property keeps its own description.
 
 Input schemas keep ``default`` (a model needs to know what it may omit) and ``anyOf`` (some clients
 turn tool inputs into function declarations that do not accept a list of types).
@@ -52,6 +54,12 @@ def _drop_titles(node: dict[str, Any]) -> dict[str, Any]:
 
 def _drop_defaults(node: dict[str, Any]) -> dict[str, Any]:
     node.pop("default", None)
+    return node
+
+
+def _drop_enum_descriptions(node: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(node.get("enum"), list):
+        node.pop("description", None)
     return node
 
 
@@ -156,7 +164,7 @@ def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
     single-use ``$defs``."""
 
     def strip(node: dict[str, Any]) -> dict[str, Any]:
-        return _drop_defaults(_drop_titles(node))
+        return _drop_enum_descriptions(_drop_defaults(_drop_titles(node)))
 
     lean = _drop_type_descriptions(copy.deepcopy(schema))
     return _walk(_inline_single_use_defs(_walk(lean, strip)), _fold_nullable)

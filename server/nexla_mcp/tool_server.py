@@ -25,6 +25,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, InputRequiredResult
 
+from .apps import ui_meta
 from .errors import argument_error_payload, error_payload, unknown_tool_payload
 from .registry import ToolSpec
 from .runtime import AppState, error_call_result
@@ -38,7 +39,8 @@ def tool_from_spec(spec: ToolSpec) -> Tool:
     # cleandoc: the docstring's indentation would otherwise be sent to every client.
     description = inspect.cleandoc(spec.fn.__doc__ or "")
     tool = Tool.from_function(
-        spec.fn, name=spec.name.value, title=spec.title, description=description, annotations=spec.annotations
+        spec.fn, name=spec.name.value, title=spec.title, description=description, annotations=spec.annotations,
+        meta=ui_meta(spec.name.value),
     )
     metadata = tool.fn_metadata
     if metadata.output_schema is not None:

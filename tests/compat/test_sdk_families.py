@@ -15,6 +15,7 @@ from nexla_sdk.models.lookups.requests import LookupCreate, LookupUpdate
 from nexla_sdk.models.notifications.requests import NotificationChannelSettingCreate, NotificationSettingCreate
 from nexla_sdk.models.organizations.custodians import OrgCustodianRef, OrgCustodiansPayload
 from nexla_sdk.models.organizations.requests import OrgMemberActivateDeactivateRequest
+from nexla_sdk.models.runtimes.requests import RuntimeCreate, RuntimeUpdate
 
 from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
 
@@ -148,3 +149,14 @@ def test_run_now_refuses_a_paused_flow_and_put_flow_refuses_unknown_fields(sdk: 
         sdk.request("POST", f"/data_sources/{flow['source_id']}/run_now")
     with pytest.raises(Exception, match="Unknown flow fields"):
         sdk.request("PUT", f"/flows/{flow['flow_id']}", json={"status": "ACTIVE"})
+
+
+def test_runtime_crud_activate_pause(sdk: NexlaClient) -> None:
+    runtime = sdk.runtimes.create(RuntimeCreate(name="py311", dockerpath="nexla/python:3.11", config={"memory_mb": 512}))
+    assert runtime.active is False and runtime.config == {"memory_mb": 512}
+    assert sdk.runtimes.activate(runtime.id).active is True
+    assert sdk.runtimes.pause(runtime.id).active is False
+    assert sdk.runtimes.update(runtime.id, RuntimeUpdate(description="Python 3.11")).description == "Python 3.11"
+    assert [r.id for r in sdk.runtimes.list()] == [runtime.id]
+    sdk.runtimes.delete(runtime.id)
+    assert sdk.runtimes.list() == []

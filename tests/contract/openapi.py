@@ -16,6 +16,8 @@ Readings of the document (written down because the conformance test depends on t
 * ``oneOf`` is read as ``anyOf``: the document's alternatives overlap (a nexset sample record fits
   both the plain and the ``rawMessage`` form, whose properties are all optional), so "exactly one"
   would refuse every answer that fits the first.
+* An ``allOf`` whose members are all enumerations (a probe's ``connection_type``: file, database,
+  NoSQL ... connector codes) lists alternatives, so it is read as ``anyOf``: no value is in every one.
 * Paths written with a query (``/users?expand=1``) are the plain path called with that query.
 * Every operation documents exactly one success status, 200; error statuses carry no body schema.
 """
@@ -32,7 +34,18 @@ from referencing.jsonschema import DRAFT202012
 from tools.gen_coverage import Operation, load_openapi
 
 URI = "urn:nexla-openapi"
+RAW = load_openapi()
 NULLABLE = {"format": "nullable"}
+
+
+def is_enumeration(node: Any) -> bool:
+    """Whether ``node`` (a local ``$ref`` followed in the raw document) is an ``enum`` schema."""
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = RAW
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return isinstance(node, dict) and "enum" in node
 
 
 def with_nullables(node: Any) -> Any:
@@ -59,6 +72,9 @@ def with_nullables(node: Any) -> Any:
             if bound in items:
                 node[bound] = items.pop(bound)
     members = node.get("allOf")
+    if isinstance(members, list) and len(members) > 1 and all(is_enumeration(m) for m in members):
+        node["anyOf"] = node.pop("allOf")
+        return node
     if isinstance(members, list) and {} in members:
         # {format: nullable} became {} above: the allOf as a whole may be null.
         rest: dict[str, Any] = {"allOf": [m for m in members if m != {}]}
@@ -69,7 +85,7 @@ def with_nullables(node: Any) -> Any:
     return node
 
 
-DOCUMENT = with_nullables(copy.deepcopy(load_openapi()))
+DOCUMENT = with_nullables(copy.deepcopy(RAW))
 REGISTRY: Registry = Registry().with_resource(URI, DRAFT202012.create_resource(DOCUMENT))
 
 

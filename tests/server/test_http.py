@@ -12,7 +12,7 @@ from nexla_mcp.app import build_server
 from nexla_mcp.http import HttpConfigError, http_app, resolve_token
 from tests.helpers.mcp import offline_settings
 
-TOKEN = "test-token-0123456789"
+TOKEN = "test-token-0123456789-abcdefghij"
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -30,13 +30,14 @@ async def _post(headers: dict[str, str]) -> httpx.Response:
             return await client.post("/mcp", json=INITIALIZE, headers={"Accept": ACCEPT, **headers})
 
 
-async def test_a_request_with_the_token_from_localhost_is_served() -> None:
-    response = await _post({"Authorization": f"Bearer {TOKEN}", "Origin": "http://localhost:3000"})
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+async def test_a_request_with_the_token_from_localhost_is_served(scheme: str) -> None:
+    response = await _post({"Authorization": f"{scheme} {TOKEN}", "Origin": "http://localhost:3000"})
     assert response.status_code == 200
     assert "nexla-data-flows" in response.text
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}"])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN}x"])
 async def test_missing_or_wrong_token_is_401(authorization: str | None) -> None:
     response = await _post({"Authorization": authorization} if authorization else {})
     assert response.status_code == 401
@@ -54,7 +55,9 @@ async def test_foreign_host_is_refused() -> None:
 
 
 def test_token_rules() -> None:
-    assert resolve_token("127.0.0.1", " given ") == ("given", False)
+    assert resolve_token("127.0.0.1", f" {TOKEN} ") == (TOKEN, False)
+    with pytest.raises(HttpConfigError, match="at least 24"):
+        resolve_token("0.0.0.0", "short-token")
     generated, was_generated = resolve_token("localhost", None)
     assert was_generated and len(generated) >= 32
     with pytest.raises(HttpConfigError, match="NEXLA_MCP_HTTP_TOKEN"):

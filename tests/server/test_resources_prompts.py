@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 from nexla_mcp import documents
+from nexla_mcp.apps import VIEWS
+from nexla_mcp.sections import COOKBOOK_URI, INDEX_URI
+
+SERVED = {documents.SPEC_SCHEMA_URI, INDEX_URI, COOKBOOK_URI, *(view.uri for view in VIEWS)}
 from tests.helpers.mcp import connect, offline_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -17,7 +21,7 @@ async def test_documents_found_on_disk_are_listed_and_readable() -> None:
     expected = {f"nexla://skill/{doc.filename}" for doc in documents.DOCUMENTS if (REPO / doc.filename).is_file()}
     async with connect(offline_settings()) as client:
         listed = {str(resource.uri) for resource in (await client.list_resources()).resources}
-        assert listed == expected | {documents.SPEC_SCHEMA_URI}
+        assert listed == expected | SERVED
         for uri in expected:
             contents = (await client.read_resource(uri)).contents
             name = uri.rsplit("/", 1)[1]
@@ -32,7 +36,7 @@ async def test_missing_documents_are_left_out(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(documents, "search_dirs", lambda: [tmp_path])
     async with connect(offline_settings()) as client:
         listed = {str(resource.uri) for resource in (await client.list_resources()).resources}
-        assert listed == {"nexla://skill/SKILL.md", documents.SPEC_SCHEMA_URI}
+        assert listed == {"nexla://skill/SKILL.md"} | SERVED
         assert (await client.read_resource("nexla://skill/SKILL.md")).contents[0].text == "# skill\n"
 
 

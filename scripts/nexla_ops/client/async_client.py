@@ -11,6 +11,7 @@ from tenacity import AsyncRetrying
 
 from ..config import Settings
 from ..errors import NexlaError
+from ..telemetry import http_span, record_status
 from .pagination import Page, check_paging, check_progress, page_params, to_page
 from .pipeline import Call, RequestPipeline
 
@@ -191,14 +192,16 @@ class AsyncNexlaClient:
         ticket = pipeline.breaker.before_call()
         try:
             await pipeline.limiter.acquire_async()
-            response = await self._http.request(
-                call.method,
-                pipeline.url(call),
-                params=call.params,
-                json=call.json if call.has_body else None,
-                content=b"" if call.is_token_exchange else None,
-                headers=pipeline.headers(call, token),
-            )
+            with http_span(call.method, call.path) as span:
+                response = await self._http.request(
+                    call.method,
+                    pipeline.url(call),
+                    params=call.params,
+                    json=call.json if call.has_body else None,
+                    content=b"" if call.is_token_exchange else None,
+                    headers=pipeline.headers(call, token),
+                )
+                record_status(span, response.status_code)
         except httpx.TransportError as exc:
             pipeline.breaker.record(ticket, failure=True, description=pipeline.breaker_description(None, exc))
             raise pipeline.error_from_transport(call, exc) from exc

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from nexla_ops.operations.guidance import step
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.resources import ResourceKind
 
@@ -83,8 +84,8 @@ def _identity(user: dict[str, Any]) -> Identity:
 
 
 def next_step(counts: dict[str, int], active_flows: int) -> str:
-    """The one thing to do next given what exists."""
-    deploy = f"python scripts/deploy_flow.py apply --spec {EXAMPLE_SPEC}"
+    """The one thing to do next given what exists (a tool call through MCP, a command in a script)."""
+    deploy = step("apply_deployment", {"spec": EXAMPLE_SPEC}, f"python scripts/deploy_flow.py apply --spec {EXAMPLE_SPEC}")
     if counts.get(ResourceKind.CREDENTIALS.value, 0) == 0:
         return (
             f"No credentials yet: create one, or deploy the example flow (it creates its credential "
@@ -95,11 +96,11 @@ def next_step(counts: dict[str, int], active_flows: int) -> str:
     if counts.get(ResourceKind.DESTINATIONS.value, 0) == 0:
         return f"Sources exist but nothing is written anywhere: add a destination to a flow spec and apply it: {deploy}"
     if active_flows == 0:
-        return (
-            "No flow is active: activate one with python scripts/flow_control.py activate --kind flows --id <flow id> "
-            "(list them: python scripts/list_resources.py flows)"
-        )
-    return "Flows are running: check them with python scripts/health_check.py"
+        activate = step("activate_flow", {"kind": "flows", "id": "<flow id>"},
+                        "python scripts/flow_control.py activate --kind flows --id <flow id>")
+        listing = step("list_resources", {"kind": "flows"}, "python scripts/list_resources.py flows")
+        return f"No flow is active: activate one with {activate} (list them: {listing})"
+    return "Flows are running: check them with " + step("check_health", {}, "python scripts/health_check.py")
 
 
 async def quickstart(client: Any, progress: ProgressCallback = no_progress) -> QuickstartReport:

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test typecheck demo bench skill mcpb browser lock clean
+.PHONY: install test typecheck demo bench chaos skill mcpb browser lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,19 @@ typecheck: $(STAMP)
 demo: $(STAMP)
 	$(PY) demo/run_demo.py
 
-bench: $(STAMP)
-	$(PY) benchmarks/bench_transform.py
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# Side-by-side ratios (never absolute targets); writes benchmarks/results/latest.json. BENCH_ARGS=--only health,batch
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# Seeded fault drill; scale with CHAOS_ARGS="--deploys 20 --batch 100 --health 10".
+chaos: $(STAMP)
+	$(PY) tools/chaos.py $(CHAOS_ARGS)
 
 skill: $(STAMP)
 	$(PY) tools/build_skill.py dist
@@ -50,7 +61,7 @@ mcpb: $(MCPB)
 	$(MCPB) pack . $(MCPB_OUT)
 
 lock: $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
 
 clean:

@@ -153,7 +153,7 @@ def render(result: BatchResult) -> str:
 def _error_text(error: Any) -> str:
     if error is None:
         return ""
-    return f"{error.type}{f' {error.status}' if error.status else ''}: {error.message}"
+    return f"{error.error}{f' {error.status}' if error.status else ''}: {error.message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

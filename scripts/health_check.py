@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lowest overall verdict that sends the alert (default warning)")
     parser.add_argument("--per-page", type=int, default=100, help="flows per list request (default 100)")
     parser.add_argument("--concurrency", type=int, default=8, help="parallel detail requests (default 8)")
+    parser.add_argument("--access-role", choices=("collaborator", "operator", "admin", "owner"), default="collaborator",
+                        help="check flows shared with you at this role or higher (default collaborator: all you can reach)")
     return parser
 
 
@@ -92,15 +95,22 @@ def build_request(args: argparse.Namespace) -> HealthCheckRequest:
         alert_on=args.alert_on,
         per_page=args.per_page,
         concurrency=args.concurrency,
+        access_role=args.access_role,
     )
 
 
 async def action(args: argparse.Namespace, client: Any, progress: ProgressCallback) -> HealthReport:
-    return await check_health(client, build_request(args), progress)
+    report = await check_health(client, build_request(args), progress)
+    if report.alert is not None and report.alert.attempted and not report.alert.delivered:
+        # A diagnostic, not a result: stderr, whatever the output format.
+        print(f"error: the alert was NOT delivered: {report.alert.error}", file=sys.stderr)
+    if report.retryable:
+        print("error: some flows could not be judged because the API failed; check again later (exit 6)", file=sys.stderr)
+    return report
 
 
 def render(report: HealthReport) -> str:
-    counts = ", ".join(f"{report.counts.get(v, 0)} {v}" for v in ("critical", "warning", "healthy"))
+    counts = ", ".join(f"{report.counts.get(v, 0)} {v}" for v in ("critical", "unknown", "warning", "healthy"))
     checked = f"{report.flows_checked} flow{'' if report.flows_checked == 1 else 's'} checked"
     lines = [f"overall: {report.overall.upper()} ({counts}; {checked})"]
     if report.flows_checked == 0 and not report.missing:
@@ -134,14 +144,12 @@ def render(report: HealthReport) -> str:
     if report.credentials:
         lines.append(f"credentials: {len(report.credentials) - len(bad)} of {len(report.credentials)} passed their probe")
     for cred in bad:
-        lines.append(f"  credential {cred.id} ({cred.name or ''}) FAILED: {cred.message}")
+        lines.append(f"  credential {cred.id} ({cred.name or ''}) {cred.verdict.upper()}: {cred.message}")
     if report.alert is not None:
         if not report.alert.attempted:
             lines.append("alert: not sent (overall verdict below --alert-on)")
         elif report.alert.delivered:
             lines.append("alert: delivered")
-        else:
-            lines.append(f"alert: NOT delivered: {report.alert.error}")
     return "\n".join(lines)
 
 

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fields", help="comma-separated fields (dotted paths ok) instead of the summary")
     parser.add_argument("--limit", type=int, default=50, help="rows per page of output (1-1000, default 50)")
     parser.add_argument("--cursor", help="next_cursor from a previous listing")
+    parser.add_argument("--access-role", choices=("collaborator", "operator", "admin", "owner"), default="collaborator",
+                        help="resources shared with you at this role or higher (default collaborator: all you can reach)")
     return parser
 
 
@@ -46,7 +48,7 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
         return await get_resource(client, args.kind, args.id, fields=fields, expand=args.expand)
     query = ListQuery(
         kind=args.kind, name=args.name, status=args.status, owner=args.owner, project_id=args.project_id,
-        tag=args.tag, fields=fields, limit=args.limit, cursor=args.cursor,
+        tag=args.tag, fields=fields, limit=args.limit, cursor=args.cursor, access_role=args.access_role,
     )
     return await list_resources(client, query)
 
@@ -87,7 +89,7 @@ def render(result: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return Script(build_parser(), action, render).main(argv)
+    return Script(build_parser(), action, render, compact_json=True).main(argv)
 
 
 if __name__ == "__main__":

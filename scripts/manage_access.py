@@ -163,7 +163,7 @@ def render(result: AccessList | AccessChangeResult) -> str:
         lines += [f"  - {change}" for change in item.changes]
         if item.error:
             status = f"HTTP {item.error.status} " if item.error.status else ""
-            lines.append(f"  error ({status}{item.error.type}): {item.error.message}")
+            lines.append(f"  error ({status}{item.error.error}): {item.error.message}")
             if item.error.hint:
                 lines.append(f"  hint: {item.error.hint}")
         if item.before is not None:

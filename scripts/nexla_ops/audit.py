@@ -93,15 +93,15 @@ class AuditLog:
         entry.update(details)
         entry = redact(entry)
         if self.path is not None:
-            self._append(json.dumps(entry, default=str, sort_keys=False))
+            self._append(self.path, json.dumps(entry, default=str, sort_keys=False))
         return entry
 
-    def _append(self, line: str) -> None:
+    def _append(self, path: Path, line: str) -> None:
         try:
             with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 # One write per line in append mode keeps lines whole when processes share the file.
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     os.write(fd, (line + "\n").encode("utf-8"))
                 finally:

@@ -33,6 +33,11 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
 
 
+def _parse_rate(raw: str) -> float | None:
+    # "auto" (like leaving the variable unset) asks the client to learn the tenant's limit.
+    return None if raw.strip().lower() == "auto" else float(raw)
+
+
 def _parse_optional_path(raw: str) -> str | None:
     # An empty value is the documented way to switch the audit file off.
     return raw.strip() or None
@@ -46,7 +51,7 @@ ENV_VARS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "timeout_s": ("NEXLA_TIMEOUT", float),
     "max_attempts": ("NEXLA_MAX_ATTEMPTS", int),
     "retry_budget_s": ("NEXLA_RETRY_BUDGET", float),
-    "rate_limit_per_s": ("NEXLA_RATE_LIMIT", float),
+    "rate_limit_per_s": ("NEXLA_RATE_LIMIT", _parse_rate),
     "rate_limit_burst": ("NEXLA_RATE_LIMIT_BURST", int),
     "read_only": ("NEXLA_READ_ONLY", _parse_bool),
     "audit_log_path": ("NEXLA_AUDIT_LOG", _parse_optional_path),
@@ -74,7 +79,11 @@ class Settings(BaseModel):
     timeout_s: float = Field(30.0, gt=0, description="Per-request timeout in seconds.")
     max_attempts: int = Field(5, ge=1, le=20, description="Attempts per replay-safe request, first try included.")
     retry_budget_s: float = Field(60.0, ge=0, description="Total seconds one request may spend retrying.")
-    rate_limit_per_s: float = Field(10.0, ge=0, description="Client-side requests per second; 0 disables.")
+    rate_limit_per_s: float | None = Field(
+        None,
+        ge=0,
+        description="Client-side requests per second; 0 disables; None learns the tenant's limit (/limits, 429s).",
+    )
     rate_limit_burst: int = Field(10, ge=1, description="Requests that may go out at once before pacing starts.")
     read_only: bool = Field(False, description="Refuse every request that could change something.")
     audit_log_path: str | None = Field(

@@ -100,29 +100,11 @@ class NexlaError(Exception):
         return f"{text} {self.hint}".strip()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description for ``--json`` output and MCP tool errors (secrets redacted)."""
-        out: dict[str, Any] = {
-            "error": self.kind,
-            "type": type(self).__name__,
-            "message": self.message,
-            "status": self.status,
-            "resource_type": self.resource_type,
-            "resource_id": self.resource_id,
-            "retryable": self.retryable,
-            "retry_after": self.retry_after,
-            "hint": self.hint,
-            "exit_code": self.exit_code,
-        }
-        if self.method:
-            out["method"] = self.method
-            out["path"] = self.path
-        if self.request_id:
-            out["request_id"] = self.request_id
-        if self.attempts > 1:
-            out["attempts"] = self.attempts
-        if self.body is not None:
-            out["details"] = self.body
-        return out
+        """JSON-ready description for ``--json`` output and MCP tool errors (secrets redacted):
+        the one error document of :mod:`nexla_ops.domain.errors`."""
+        from nexla_ops.domain.errors import error_document  # the domain imports this module
+
+        return error_document(self).as_json()
 
 
 class ConfigError(NexlaError):

@@ -6,8 +6,9 @@ Two tools:
   secret (passwords, tokens, keys, credential blobs, webhook keys, ...) with ``***REDACTED***``.
 * :func:`scrub_text` removes secret *values* from free text: every value registered with
   :func:`register_secret` (the client registers the service key and each session token),
-  any ``extra_secrets`` passed in, ``Bearer``/``Basic`` authorization values, and
-  ``api_key=``/``token=``-style query parameters.
+  any ``extra_secrets`` passed in, ``Bearer``/``Basic`` authorization values,
+  ``api_key=``/``token=``-style query parameters, and the password of any URL that carries one
+  (``postgres://user:PASSWORD@host`` keeps ``user`` and ``host``).
 
 Both are applied by the client to error messages, error bodies and audit lines; callers use
 :func:`redact` on any resource they print.
@@ -46,6 +47,11 @@ _QUERY_SECRET = re.compile(
     r"([?&;\s\"'](?:api_?key|access_?token|token|password|secret|service_?key|key|signature)=)[^&\s\"']+",
     re.IGNORECASE,
 )
+# scheme://user:password@host: the password is whatever lies between the first ':' after the
+# authority starts and the last '@' before the host, so a password containing '@' or ':' goes whole.
+_URL_PASSWORD = re.compile(
+    r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@\"'<>]*:)([^\s/?#\"'<>]*)(@[^\s@/?#\"'<>:]+)"
+)
 _JSON_SECRET = re.compile(
     r"(\"(?:password|secret|token|access_token|api_key|service_key|secret_access_key|client_secret"
     r"|private_key|webhook_key)\"\s*:\s*\")[^\"]*(\")",
@@ -72,7 +78,8 @@ def register_secrets_in(obj: Any) -> None:
     """Register every string value found under a secret-looking key of JSON-like ``obj``.
 
     The client calls this on request bodies, so a credential secret it sends is scrubbed from
-    anything it later shows, even if a server echoes it back in an error message.
+    anything it later shows, even if a server echoes it back in an error message. Passwords of
+    URLs anywhere in ``obj`` are registered too.
     """
     if isinstance(obj, Mapping):
         for key, value in obj.items():
@@ -84,6 +91,11 @@ def register_secrets_in(obj: Any) -> None:
     elif isinstance(obj, (list, tuple)):
         for item in obj:
             register_secrets_in(item)
+    elif isinstance(obj, str) and "@" in obj:
+        # A URL's password sent under an ordinary key ("url", "host") is a secret too, and a
+        # server may echo it without its URL around it.
+        for match in _URL_PASSWORD.finditer(obj):
+            register_secret(match.group(2))
 
 
 def _string_leaves(obj: Any) -> Iterable[str]:
@@ -108,6 +120,7 @@ def scrub_text(text: str, extra_secrets: Iterable[str | None] = ()) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
     text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return _JSON_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)

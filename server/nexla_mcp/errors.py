@@ -1,9 +1,9 @@
 """Turn any failure of a tool into the one error shape agents see.
 
 Every tool error is an ``isError`` result whose structured content has ``error`` (a stable kind),
-``message``, ``hint``, ``retryable`` and ``retry_after_s``. Messages come from
-``NexlaError.to_dict()`` (already scrubbed of secrets) or name the offending field; unexpected
-failures are reported by type only, never with a stack trace, URL or secret.
+``message``, ``hint``, ``retryable`` and ``retry_after_s`` (the error document of
+:mod:`nexla_ops.domain.errors`, shared with scripts); messages are scrubbed of secrets or name the
+offending field; unexpected failures are reported by type only, never with a stack trace, URL or secret.
 """
 
 from __future__ import annotations
@@ -13,23 +13,10 @@ from typing import Any
 
 import pydantic
 
-from nexla_ops.errors import NexlaError
-from nexla_ops.operations.errors import OperationRefused
+from nexla_ops.domain import error_document
 from nexla_ops.redaction import scrub_text
 
 logger = logging.getLogger("nexla_mcp")
-
-_INPUT_HINT = "Fix the named argument and call the tool again; the tool's input schema lists valid values."
-
-
-def _field_errors(exc: pydantic.ValidationError) -> str:
-    # Only locations and messages: the rejected values are the caller's data and may hold secrets.
-    parts = []
-    for err in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in err["loc"]) or "input"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
-
 
 def _where(loc: tuple[int | str, ...]) -> str:
     """``("accessors", 0, "type")`` -> ``accessors[0].type``."""
@@ -113,55 +100,11 @@ def unknown_tool_payload(tool: str, known: list[str]) -> dict[str, Any]:
 
 
 def error_payload(exc: BaseException, tool: str) -> dict[str, Any]:
-    """The structured error for ``exc`` raised while running ``tool``."""
-    if isinstance(exc, NexlaError):
-        data = exc.to_dict()
-        return {
-            "error": data["error"],
-            "message": data["message"],
-            "hint": data["hint"],
-            "retryable": bool(data["retryable"]),
-            "retry_after_s": data["retry_after"],
-            "status": data["status"],
-            "resource_type": data["resource_type"],
-            "resource_id": data["resource_id"],
-        }
-    if isinstance(exc, OperationRefused):
-        return {
-            "error": "refused",
-            "message": scrub_text(exc.reason),
-            "hint": scrub_text(exc.hint) or "Nothing was changed; adjust the request and call again.",
-            "retryable": False,
-            "retry_after_s": None,
-        }
-    if isinstance(exc, pydantic.ValidationError):
-        return {
-            "error": "invalid_input",
-            "message": f"Invalid input: {_field_errors(exc)}",
-            "hint": _INPUT_HINT,
-            "retryable": False,
-            "retry_after_s": None,
-        }
-    if isinstance(exc, ValueError | FileNotFoundError | KeyError):
-        payload: dict[str, Any] = {
-            "error": "invalid_input",
-            "message": scrub_text(str(exc)),
-            "hint": scrub_text(getattr(exc, "hint", None) or _INPUT_HINT),
-            "retryable": False,
-            "retry_after_s": None,
-        }
-        issues = getattr(exc, "issues", None)
-        if isinstance(issues, list):
-            # A spec error lists every bad field; models fix them all in one round.
-            payload["issues"] = [i.model_dump() if hasattr(i, "model_dump") else str(i) for i in issues]
-        return payload
-    logger.error("tool %s failed unexpectedly: %s", tool, type(exc).__name__)
-    logger.debug("tool %s failure detail: %s", tool, scrub_text(repr(exc)))
-    return {
-        "error": "internal_error",
-        "message": f"The tool {tool} failed unexpectedly ({type(exc).__name__}).",
-        "hint": "Retry once; if it fails again, read the server's log on stderr and report the problem.",
-        "retryable": False,
-        "retry_after_s": None,
-    }
-
+    """The structured error for ``exc`` raised while running ``tool``: the one error document
+    (:func:`nexla_ops.domain.error_document`) that scripts and per-item results use too."""
+    document = error_document(exc)
+    if document.error == "internal_error":
+        logger.error("tool %s failed unexpectedly: %s", tool, type(exc).__name__)
+        logger.debug("tool %s failure detail: %s", tool, scrub_text(repr(exc)))
+        document.message = f"The tool {tool} failed unexpectedly ({type(exc).__name__})."
+    return document.as_json()

@@ -37,7 +37,7 @@ def test_opens_only_after_threshold_and_ratio():
     with pytest.raises(CircuitOpenError) as info:
         breaker.before_call()
     assert info.value.retry_after == pytest.approx(30.0)
-    assert "5 of the last 5 calls failed" in info.value.message
+    assert "5 of the last 5 requests failed" in info.value.message
     assert "HTTP 503" in info.value.message
     assert info.value.exit_code == 6
 

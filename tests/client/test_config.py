@@ -31,7 +31,7 @@ def test_default_values():
     s = Settings.from_env({"NEXLA_ACCESS_TOKEN": "tok-123456"})
     assert s.api_url == "https://dataops.nexla.io/nexla-api"
     assert (s.timeout_s, s.max_attempts, s.retry_budget_s) == (30.0, 5, 60.0)
-    assert (s.rate_limit_per_s, s.rate_limit_burst, s.read_only) == (10.0, 10, False)
+    assert (s.rate_limit_per_s, s.rate_limit_burst, s.read_only) == (None, 10, False), "None: learn the limit"
     assert s.audit_log_path == "~/.nexla-ops/audit.jsonl"
     assert s.auth_mode == "access_token"
 

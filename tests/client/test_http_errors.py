@@ -51,13 +51,17 @@ def test_405_method_not_allowed(sandbox, make_settings):
     assert info.value.status == 405
 
 
-def test_409_conflict_and_create_not_duplicated(sandbox, make_settings):
+def test_409_conflict_is_typed_and_changes_nothing(sandbox, make_settings):
     with NexlaClient(make_settings()) as client:
-        client.post("/teams", json={"name": "twice"})
+        credential = client.post("/data_credentials", json={
+            "name": "in-use", "credentials_type": "s3", "credentials": {"access_key_id": "AKIAX", "secret_access_key": "s3cr3t-x"}})
+        client.post("/data_sources", json={"name": "uses-it", "source_type": "s3", "data_credentials_id": credential["id"],
+                                           "source_config": {"path": "in/"}})
         with pytest.raises(ConflictError) as info:
-            client.post("/teams", json={"name": "twice"})
-        assert info.value.status == 409 and "already exists" in info.value.message
-        assert [t["name"] for t in client.paginate("/teams")].count("twice") == 1
+            client.delete(f"/data_credentials/{credential['id']}")
+        assert info.value.status == 409 and "still used" in info.value.message
+        assert info.value.exit_code == 1 and not info.value.retryable
+        assert client.get(f"/data_credentials/{credential['id']}")["id"] == credential["id"]
 
 
 def test_429_after_retries_carries_the_server_hint(sandbox, controls, make_settings):

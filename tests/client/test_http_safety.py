@@ -4,8 +4,8 @@ import pytest
 
 from nexla_ops.audit import AuditLog, audit_context
 from nexla_ops.client import AsyncNexlaClient, NexlaClient
-from nexla_ops.errors import ConflictError, ReadOnlyError
-from nexla_ops.models import Credential, Team, User
+from nexla_ops.domain import Credential, Team, User
+from nexla_ops.errors import ReadOnlyError, ValidationError
 from nexla_ops.redaction import REDACTED, redact
 
 
@@ -43,8 +43,8 @@ def test_every_mutation_is_audited(sandbox, make_settings, audit_path):
         with audit_context(tool="test_tool"):
             team = client.post("/teams", json={"name": "audited"})
         client.put(f"/teams/{team['id']}", json={"description": "d"})
-        with pytest.raises(ConflictError):
-            client.post("/teams", json={"name": "audited"})
+        with pytest.raises(ValidationError):
+            client.post("/teams", json={"description": "no name"})
         client.delete(f"/teams/{team['id']}")
         client.audit("cleanup_teams", "teams", team["id"], "ok", removed=1)
     lines = AuditLog.read(audit_path)
@@ -52,14 +52,14 @@ def test_every_mutation_is_audited(sandbox, make_settings, audit_path):
     assert summary == [
         ("POST", "POST /teams", "ok", 200),
         ("PUT", "PUT /teams/{id}", "ok", 200),
-        ("POST", "POST /teams", "failed", 409),
+        ("POST", "POST /teams", "failed", 400),
         ("DELETE", "DELETE /teams/{id}", "ok", 200),
         (None, "cleanup_teams", "ok", None),
     ]
     assert all(line["actor"] == me["email"] for line in lines)
     assert lines[0]["resource_type"] == "teams" and lines[0]["resource_id"] == str(team["id"])
     assert lines[0]["tool"] == "test_tool" and "tool" not in lines[1]
-    assert lines[2]["error"] == "conflict"
+    assert lines[2]["error"] == "validation"
     assert lines[4]["removed"] == 1
     for line in lines:
         assert set(line) >= {"time", "actor", "method", "resource_type", "resource_id", "operation", "outcome", "request_id"}

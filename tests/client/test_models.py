@@ -3,7 +3,7 @@
 import pydantic
 import pytest
 
-from nexla_ops.models import (
+from nexla_ops.domain import (
     Credential,
     DailyMetrics,
     Destination,

@@ -58,8 +58,9 @@ def test_no_secret_appears_anywhere(sandbox, controls, audit_path, caplog, capsy
         attempt(lambda: client.get(f"/data_credentials/{cred['id']}", params={"expand": 1}))
         attempt(lambda: list(client.paginate("/data_credentials")))
         attempt(lambda: client.put(f"/data_credentials/{cred['id']}", json={"credentials": CREDENTIAL_SECRETS}))
-        attempt(lambda: client.post("/data_credentials", json={"name": "seeded", "credentials_type": "postgres",
-                                                                "credentials": CREDENTIAL_SECRETS}))  # 409
+        client.post("/data_sources", json={"name": "uses-seeded", "source_type": "postgres",
+                                           "data_credentials_id": cred["id"], "source_config": {"table": "t"}})
+        attempt(lambda: client.delete(f"/data_credentials/{cred['id']}"))  # 409: still used by the source
         attempt(lambda: client.post("/data_credentials", json={"credentials": CREDENTIAL_SECRETS}))  # 400
         attempt(lambda: client.get("/data_credentials/999999"))  # 404
         # A misbehaving server that echoes the key and a credential secret back in an error.

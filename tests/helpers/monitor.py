@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
+from nexla_ops.domain import LogsPage
 from nexla_sandbox.runtime.demo import write_demo_data
 
 S3_SECRET = "monitor-test-secret-value"
@@ -102,9 +103,9 @@ def wait_for_runs(api: httpx.Client, source_id: int, count: int, timeout_s: floa
     while True:
         run_ids = [entry["id"] for entry in _ok(api.get(f"data_sources/{source_id}")).get("run_ids") or []]
         if len(run_ids) >= count:
-            logs = _ok(api.get(f"data_flows/data_sources/{source_id}/logs",
-                               params={"run_id": run_ids[-1], "from": 0, "per_page": 500}))["logs"]
-            if any("finished" in line["message"] for line in logs):
+            page = LogsPage.parse(_ok(api.get(f"data_flows/data_sources/{source_id}/logs",
+                                              params={"run_id": run_ids[-1], "from": 0, "per_page": 500})))
+            if any("finished" in line.message for line in page.logs):
                 return sorted(run_ids)
         if time.monotonic() > deadline:
             raise AssertionError(f"source {source_id} did not finish {count} runs in {timeout_s}s (has {run_ids})")

@@ -112,7 +112,7 @@ async def test_lower_roles_get_403_on_grant(sandbox, admin, credential_id, label
         )
     outcome = result.results[0]
     assert outcome.outcome == "failed"
-    assert outcome.error.status == 403 and outcome.error.type == "authorization"
+    assert outcome.error.status == 403 and outcome.error.error == "authorization"
     assert result.exit_code == 3
     assert roles_of(outcome.before, "USER", user) == [label]
     listing = await list_access(admin, "data_credentials", credential_id)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from nexla_ops.operations.batch import BatchRequest, run_batch
 from nexla_ops.operations.errors import OperationRefused
-from tests.helpers.access import client_for, inject_fault, mutating_requests, reset_requests
+from tests.helpers.access import client_for, control, inject_fault, mutating_requests, reset_requests
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ async def test_one_failing_item_does_not_stop_the_others(sandbox, admin):
     result = await run_batch(admin, batch(operation="pause", ids=[*ids, 999999], preview=False))
     outcomes = {i.id: i for i in result.items}
     assert outcomes[ids[1]].outcome == "failed" and outcomes[ids[1]].error.status == 403
-    assert outcomes[ids[1]].error.type == "authorization"
+    assert outcomes[ids[1]].error.error == "authorization"
     assert outcomes[999999].outcome == "failed" and outcomes[999999].error.status == 404
     assert (result.succeeded, result.failed) == (2, 2)
     assert result.exit_code == 1
@@ -175,3 +175,16 @@ async def test_a_failed_delete_reactivates_what_it_paused(sandbox, admin):
     outcomes = {item.id: item.outcome for item in result.items}
     assert outcomes == {ids[0]: "succeeded", ids[1]: "failed"}
     assert (await admin.get(f"/data_sources/{ids[1]}"))["status"] == "ACTIVE"
+
+
+async def test_parallel_workers_ask_who_we_are_once(sandbox, admin, tmp_path):
+    ids = await make_sources(admin, 12, prefix="whoami")
+    async with client_for(sandbox, audit_log_path=str(tmp_path / "audit.jsonl")) as audited:
+        reset_requests(sandbox)
+        result = await run_batch(audited, BatchRequest(operation="activate", resource_type="sources", ids=ids,
+                                                       preview=False, concurrency=8))
+    assert result.succeeded == 12
+    routes = control(sandbox, "GET", "requests")["by_route"]
+    assert routes.get("GET /users/current") == 1, routes
+    lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert lines and all(line.get("actor") for line in lines)

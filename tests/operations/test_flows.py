@@ -15,6 +15,7 @@ from nexla_ops.operations.flows import (
     get_flow,
     pause,
 )
+from nexla_ops.errors import NexlaError
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.listing import ListQuery, list_resources
 from nexla_sandbox.runtime.demo import write_demo_data
@@ -71,3 +72,15 @@ async def test_delete_guards_then_deletes(sandbox, deployed):
         assert result.paused and len(result.deleted) == 4
         left = await inventory(client)
         assert left["data_sources"] == [] and left["data_sinks"] == [] and left["data_sets"] == []
+
+
+async def test_a_failed_delete_activates_the_flow_it_paused_again(sandbox, deployed):
+    async with client_for(sandbox) as client:
+        flow = await get_flow(client, "flows", deployed.flow_id)
+        sandbox.control.post("faults", json={"method": "DELETE", "path": rf"^/flows/{flow.flow_id}$",
+                                             "status": 400, "count": 1}).raise_for_status()
+        request = DeleteRequest(kind="flows", id=flow.flow_id, confirm=True, confirm_name=flow.name, pause_first=True)
+        with pytest.raises(NexlaError):
+            await delete(client, request)
+        after = await get_flow(client, "flows", flow.flow_id)
+    assert after.active and {node.status for node in after.nodes} == {"ACTIVE"}

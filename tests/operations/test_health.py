@@ -194,10 +194,31 @@ async def test_two_hundred_flows_cost_a_bounded_number_of_requests(sandbox, api)
     counts = request_counts(sandbox)
     assert report.flows_checked == 200 and report.counts["warning"] == 200  # never activated
     assert len(report.credentials) == 3
-    # Pages of the flow list (one extra, empty page when 200 is a multiple of per_page), one probe
-    # per distinct credential, and the token exchange: 5 + 3 + 1 = 9; nothing per flow.
+    # One inventory page (1000 per page: every reachable flow, also the never-run ones real Nexla's
+    # include_run_metrics listing leaves out), one run-metrics page (no flow ran, so it is empty and
+    # the listing stops), one probe per distinct credential, the token exchange and the client's one
+    # GET /limits: 1 + 1 + 3 + 1 + 1.
     bound = request_bound(200, per_page, credentials=3)
-    assert bound == math.floor(200 / per_page) + 1 + 3 + 3 == 11
+    assert bound == math.ceil(200 / per_page) + 5 == 9
     assert counts["total"] <= bound, json.dumps(counts["by_route"], indent=1)
-    assert counts["total"] == 9, json.dumps(counts["by_route"], indent=1)
+    assert counts["total"] == 7, json.dumps(counts["by_route"], indent=1)
     assert not any("/data_sources/" in route for route in counts["by_route"])
+    assert counts["by_route"].get("GET /flows") == 2
+    assert all(any("never" in reason for reason in flow.reasons) for flow in report.flows)
+
+
+async def test_an_api_outage_on_probes_is_unknown_and_retryable_never_critical(sandbox, api):
+    build_flow(sandbox, api)
+    sandbox.control.post("faults", json={
+        "method": "GET", "path": r"^/data_credentials/\d+/probe$", "status": 503, "count": 50}).raise_for_status()
+    try:
+        async with client_for(sandbox) as client:
+            report = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    finally:
+        sandbox.control.delete("faults")
+    [health] = report.flows
+    assert health.verdict == "unknown" and report.overall == "unknown"
+    assert report.exit_code == 6 and report.retryable
+    assert not any("failed its probe" in reason for reason in health.reasons)
+    [credential] = report.credentials
+    assert credential.verdict == "unknown" and credential.retryable and not credential.ok

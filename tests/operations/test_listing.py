@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nexla_ops.operations.listing import ListQuery, get_resource, list_resources
+from nexla_ops.client import AsyncNexlaClient
+from nexla_ops.config import Settings
 from tests.helpers.deploy import client_for
 
 
@@ -56,3 +58,43 @@ async def test_get_resource_and_bad_input(sandbox):
             await list_resources(client, ListQuery(kind="sources", cursor="not-a-cursor"))
     with pytest.raises(ValueError, match="unknown resource type"):
         ListQuery(kind="widgets")
+
+
+def _client_as(sandbox, label: str):
+    env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.keys[label], "NEXLA_AUDIT_LOG": ""}
+    return AsyncNexlaClient(Settings.from_env(env=env))
+
+
+async def test_flows_by_tag_and_owner_return_the_matching_flows(sandbox):
+    async with client_for(sandbox) as client:
+        ids = await _make_sources(client, 4)
+        me = await client.get("/users/current")
+        tagged = await list_resources(client, ListQuery(kind="flows", tag="even"))
+        mine = await list_resources(client, ListQuery(kind="flows", owner=str(me["id"])))
+        by_email = await list_resources(client, ListQuery(kind="flows", owner=me["email"], tag="even"))
+        nobody = await list_resources(client, ListQuery(kind="flows", owner="999999"))
+    assert sorted(row["data_source_id"] for row in tagged.items) == [ids[0], ids[2]]
+    assert sorted(row["data_source_id"] for row in mine.items) == ids
+    assert sorted(row["data_source_id"] for row in by_email.items) == [ids[0], ids[2]]
+    assert nobody.count == 0 and not nobody.has_more
+
+
+async def test_lists_see_what_is_shared_with_the_caller(sandbox):
+    async with client_for(sandbox) as client:
+        [shared, private] = await _make_sources(client, 2)
+        await client.put(f"/data_sources/{shared}/accessors", json={"accessors": [
+            {"type": "USER", "id": sandbox.users["collaborator"], "access_roles": ["collaborator"]}]})
+    async with _client_as(sandbox, "collaborator") as client:
+        reachable = await list_resources(client, ListQuery(kind="sources"))
+        owned = await list_resources(client, ListQuery(kind="sources", access_role="owner"))
+    assert [item["id"] for item in reachable.items] == [shared]
+    assert owned.count == 0 and private not in [item["id"] for item in reachable.items]
+
+
+async def test_a_list_cut_to_fit_a_size_budget_ends_with_a_cursor(sandbox):
+    async with client_for(sandbox) as client:
+        ids = await _make_sources(client, 6)
+        first = await list_resources(client, ListQuery(kind="sources", limit=50), max_result_chars=400)
+        rest = await list_resources(client, ListQuery(kind="sources", limit=50, cursor=first.next_cursor))
+    assert 0 < first.count < 6 and first.has_more and first.next_cursor
+    assert [i["id"] for i in first.items + rest.items] == ids and not rest.has_more

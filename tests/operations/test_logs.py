@@ -30,7 +30,7 @@ def flow(sandbox, api):
 async def test_latest_run_is_the_highest_run_id_and_every_page_is_read(sandbox, api, flow, monkeypatch):
     third = run_now(sandbox, flow.source_id)["run_id"]
     everything = api.get(f"data_flows/data_sources/{flow.source_id}/logs",
-                         params={"run_id": third, "from": 0, "per_page": 500}).json()["logs"]
+                         params={"run_id": third, "from": 0, "per_page": 500}).json()["logs"]["data"]
     monkeypatch.setattr(logs, "LOG_PAGE_SIZE", 1)
     reset_requests(sandbox)
     async with client_for(sandbox) as client:
@@ -38,7 +38,7 @@ async def test_latest_run_is_the_highest_run_id_and_every_page_is_read(sandbox, 
     assert result.run_id == third == max(flow.run_ids + [third])
     assert result.lines_read == len(everything) >= 2
     assert result.pages_read == len(everything)
-    assert [e.message for e in result.entries] == [line["message"] for line in everything]
+    assert [e.message for e in result.entries] == [line["log"] for line in everything]
     log_calls = sum(n for route, n in request_counts(sandbox)["by_route"].items() if route.endswith("/logs"))
     assert log_calls == result.pages_read
     assert result.window_from is not None and result.window_from.timestamp() > 0

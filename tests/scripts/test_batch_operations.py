@@ -191,4 +191,5 @@ def test_a_missing_id_says_why_in_the_readable_output(sandbox_env, source_ids):
     assert done.returncode == 1
     assert "could not read it: not_found 404" in done.stdout
     failures = done.stdout.split("failures:", 1)[1]
-    assert "987654: not_found 404: Source 987654 not found" in failures and "hint: Check the id" in failures
+    # Real Nexla answers 404 with an empty body: the message names the path instead.
+    assert "987654: not_found 404: Not found: data_sources/987654" in failures and "hint: Check the id" in failures

@@ -64,7 +64,9 @@ def test_webhook_from_env_is_used_and_never_printed(sandbox_env, flow):
 def test_undeliverable_alert_exits_1_when_flows_pass(sandbox_env, flow):
     with WebhookReceiver(status=503) as receiver:
         done = run(sandbox_env, *LENIENT, "--alert-on", "always", "--alert-webhook", receiver.url)
-    assert done.returncode == 1 and "alert: NOT delivered" in done.stdout
+    # A failed delivery is a diagnostic: a stderr line and a non-zero exit, never a stdout line.
+    assert done.returncode == 1 and "the alert was NOT delivered" in done.stderr
+    assert "NOT delivered" not in done.stdout
     assert "secret-hook-token" not in done.stdout + done.stderr
 
 
@@ -72,7 +74,7 @@ def test_nothing_deployed_says_so(sandbox_env):
     done = run(sandbox_env)
     assert done.returncode == 0, done.stderr
     assert "0 flows checked" in done.stdout and "no flows to check" in done.stdout
-    assert "verdict: healthy (0 critical, 0 warning, 0 healthy)" in done.stderr and "{" not in done.stderr
+    assert "verdict: healthy (0 critical, 0 unknown, 0 warning, 0 healthy)" in done.stderr and "{" not in done.stderr
 
 
 def test_unknown_flow_id_points_to_the_listing(sandbox_env, flow):

@@ -15,10 +15,10 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import pydantic
 from pydantic import BaseModel
 
-from nexla_ops.errors import ExitCode, NexlaError, exit_code_for
+from nexla_ops.domain.errors import error_document
+from nexla_ops.errors import ExitCode, NexlaError
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import redact, scrub_text
 
@@ -62,39 +62,10 @@ class _StderrProgress:
         sys.stderr.flush()
 
 
-def _input_issues(error: pydantic.ValidationError) -> list[dict[str, str]]:
-    """Pydantic's report reduced to field and message (no model names, URLs or input echoes)."""
-    return [
-        {
-            "field": ".".join(str(part) for part in item["loc"]),
-            "message": scrub_text(str(item["msg"]).removeprefix("Value error, ")),
-        }
-        for item in error.errors()
-    ]
-
-
-def _error_document(error: BaseException, code: ExitCode) -> dict[str, Any]:
-    to_dict = getattr(error, "to_dict", None)
-    if callable(to_dict):
-        detail = dict(to_dict())
-    elif isinstance(error, pydantic.ValidationError):
-        issues = _input_issues(error)
-        message = "; ".join(f"{i['field']}: {i['message']}" if i["field"] else i["message"] for i in issues)
-        detail = {"type": "InvalidInput", "message": message, "issues": issues,
-                  "hint": "Fix the value named above; --help lists every flag with examples."}
-    elif isinstance(error, FileNotFoundError) and error.filename:
-        detail = {"type": "FileNotFound", "message": f"file not found: {error.filename}",
-                  "hint": "Check the path (relative paths are resolved from the current folder)."}
-    else:
-        detail = {"type": type(error).__name__, "message": scrub_text(str(error))}
-    detail["exit_code"] = int(code)
-    return {"ok": False, "error": detail}
-
-
 class Script:
     """Runs one script invocation; ``Script(parser, action, render).main(argv)`` returns the exit code.
 
-    ``needs_client(args)`` says whether this invocation talks to the API; when it returns False the
+    ``compact_json`` prints ``--json`` output without indentation. ``needs_client(args)`` says whether this invocation talks to the API; when it returns False the
     action gets ``client=None`` and no configuration is required (e.g. validating a transform locally).
     """
 
@@ -105,11 +76,15 @@ class Script:
         render: Renderer,
         *,
         needs_client: Callable[[argparse.Namespace], bool] = lambda args: True,
+        compact_json: bool = False,
     ) -> None:
         self._parser = parser
         self._action = action
         self._render = render
         self._needs_client = needs_client
+        # Large listings are read by programs: no indentation, which is most of their bytes.
+        self._indent = None if compact_json else 2
+        self._separators = (",", ":") if compact_json else None
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         args = self._parser.parse_args(argv)
@@ -137,18 +112,19 @@ class Script:
         code = ExitCode(getattr(result, "exit_code", ExitCode.OK))
         payload = redact(result.model_dump(mode="json"))
         if args.json:
-            print(json.dumps({"ok": code == ExitCode.OK, "result": payload}, indent=2, default=str))
+            print(json.dumps({"ok": code == ExitCode.OK, "result": payload}, indent=self._indent,
+                             separators=self._separators, default=str))
         else:
             print(self._render(result))
         return int(code)
 
     def _fail(self, args: argparse.Namespace, error: BaseException) -> int:
-        code = ExitCode(ExitCode.USAGE if isinstance(error, FileNotFoundError) else exit_code_for(error))
-        document = _error_document(error, code)
+        detail = error_document(error).as_json()
+        code = ExitCode(detail["exit_code"])
         if args.json:
-            print(json.dumps(document, indent=2, default=str))
-        hint = document["error"].get("hint")
-        print(f"error: {document['error']['message']}", file=sys.stderr)
+            print(json.dumps({"ok": False, "error": detail}, indent=self._indent, separators=self._separators, default=str))
+        hint = detail.get("hint")
+        print(f"error: {detail['message']}", file=sys.stderr)
         if hint:
             print(f"hint: {hint}", file=sys.stderr)
         if code == ExitCode.FAILED and not isinstance(error, NexlaError):

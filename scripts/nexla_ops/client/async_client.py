@@ -13,6 +13,7 @@ from ..config import Settings
 from ..errors import NexlaError
 from ..telemetry import http_span, record_status
 from .pagination import Page, check_paging, check_progress, page_params, to_page
+from .circuit_breaker import Ticket
 from .pipeline import Call, RequestPipeline
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ class AsyncNexlaClient:
             follow_redirects=False,
         )
         self._token_lock: asyncio.Lock | None = None
+        self._limits_lock: asyncio.Lock | None = None
 
     @property
     def pipeline(self) -> RequestPipeline:
@@ -140,23 +142,39 @@ class AsyncNexlaClient:
 
     async def _run(self, call: Call) -> Any:
         response_box: list[httpx.Response] = []
+        if self._pipeline.needs_limits(call):
+            await self._learn_limits()
         if self._pipeline.needs_identity(call):
             try:
                 await self.whoami()
             except NexlaError:
                 self._pipeline.remember_identity(None)
         try:
-            result = await AsyncRetrying(**self._pipeline.retry.tenacity_kwargs(call.replay_safe, call.describe))(
+            result: Any = await AsyncRetrying(**self._pipeline.retry.tenacity_kwargs(call.replay_safe, call.describe))(
                 self._attempt, call, response_box
             )
         except NexlaError as error:
+            self._pipeline.record_final(error)
             self._pipeline.audit_http(call, outcome="failed", status=error.status, request_id=error.request_id, error=error)
             raise
+        self._pipeline.record_final(None)
         last = response_box[-1] if response_box else None
         self._pipeline.audit_http(
             call, outcome="ok", status=last.status_code if last else None, request_id=self._pipeline.request_id(last), result=result
         )
         return result
+
+    async def _learn_limits(self) -> None:
+        if self._limits_lock is None:
+            self._limits_lock = asyncio.Lock()
+        async with self._limits_lock:
+            if not self._pipeline.limits_pending:
+                return
+            try:
+                body = await self._run(self._pipeline.limits_call())
+            except NexlaError:
+                body = None
+            self._pipeline.learn_limits(body)
 
     async def _attempt(self, call: Call, response_box: list[httpx.Response]) -> Any:
         call.attempts += 1
@@ -187,9 +205,17 @@ class AsyncNexlaClient:
                 token = self._pipeline.tokens.store(body)
             return token
 
+    async def _admit(self, call: Call) -> Ticket:
+        """A breaker ticket, after waiting out an open circuit if the retry budget allows."""
+        while True:
+            decision = self._pipeline.breaker.admit()
+            if isinstance(decision, Ticket):
+                return decision
+            await asyncio.sleep(self._pipeline.admission_wait(call, decision))
+
     async def _transmit(self, call: Call, token: str | None) -> httpx.Response:
         pipeline = self._pipeline
-        ticket = pipeline.breaker.before_call()
+        ticket = await self._admit(call)
         try:
             await pipeline.limiter.acquire_async()
             with http_span(call.method, call.path) as span:
@@ -203,12 +229,15 @@ class AsyncNexlaClient:
                 )
                 record_status(span, response.status_code)
         except httpx.TransportError as exc:
-            pipeline.breaker.record(ticket, failure=True, description=pipeline.breaker_description(None, exc))
+            if ticket.probe:
+                pipeline.breaker.record(ticket, failure=True, description=pipeline.breaker_description(None, exc))
             raise pipeline.error_from_transport(call, exc) from exc
         except BaseException:
             pipeline.breaker.release(ticket)
             raise
-        pipeline.breaker.record(
-            ticket, failure=pipeline.is_breaker_failure(response.status_code), description=pipeline.breaker_description(response)
-        )
+        if ticket.probe:
+            # Only the half-open probe reports per attempt: it alone decides whether to close.
+            pipeline.breaker.record(
+                ticket, failure=pipeline.is_breaker_failure(response.status_code), description=pipeline.breaker_description(response)
+            )
         return response

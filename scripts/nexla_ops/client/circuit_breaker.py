@@ -1,11 +1,14 @@
 """A circuit breaker per API base URL: stop hammering an API that keeps failing.
 
-Closed: calls flow; the outcomes of the last ``window`` calls are kept. It opens when at least
-``failure_threshold`` of them failed *and* failures are at least ``failure_ratio`` of the window
-seen so far. Only 5xx responses, timeouts and connection failures count as failures; any 4xx
-proves the server is answering. Open: calls fail fast with :class:`CircuitOpenError` until
-``cooldown_s`` has passed. Half-open: exactly one probe call goes through; success closes the
-circuit, failure re-opens it for another cool-down.
+Closed: calls flow; the outcomes of the last ``window`` requests are kept. The clients report a
+request once, with its final outcome after retries, so transient faults that a retry cured never
+count. It opens when at least ``failure_threshold`` of them failed *and* failures are at least
+``failure_ratio`` of the window seen so far. Only 5xx responses, timeouts and connection failures
+count as failures; any 4xx proves the server is answering. Open: nothing is sent until
+``cooldown_s`` has passed; the clients wait that out within the request's retry budget (a refused
+request was never sent, so waiting cannot duplicate anything) and raise :class:`CircuitOpenError`
+only when the budget cannot cover the wait. Half-open: exactly one probe attempt goes through;
+success closes the circuit, failure re-opens it for another cool-down.
 
 All state changes happen under a ``threading.Lock`` held for a few instructions and never across
 I/O or an ``await``, so the same breaker is safe for threads and for asyncio tasks.
@@ -26,11 +29,24 @@ OPEN = "open"
 HALF_OPEN = "half_open"
 
 
+# How often a request waiting behind a half-open probe asks again: the probe usually answers
+# within one round trip, far sooner than the stale-probe timeout.
+PROBE_POLL_S = 0.05
+
+
 @dataclass(frozen=True)
 class Ticket:
     """Permission to send one call; ``probe`` is True for the single half-open probe."""
 
     probe: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The breaker said not now: ``wait_s`` until it may admit again, ``error`` to raise if giving up."""
+
+    wait_s: float
+    error: CircuitOpenError
 
 
 class CircuitBreaker:
@@ -69,6 +85,13 @@ class CircuitBreaker:
 
     def before_call(self) -> Ticket:
         """Ask to send a call. Returns a ticket, or raises :class:`CircuitOpenError` while open."""
+        decision = self.admit()
+        if isinstance(decision, Refusal):
+            raise decision.error
+        return decision
+
+    def admit(self) -> Ticket | Refusal:
+        """A ticket to send now, or a :class:`Refusal` saying how long to wait before asking again."""
         with self._lock:
             now = self._clock()
             if self._state == CLOSED:
@@ -83,19 +106,22 @@ class CircuitBreaker:
                     self._probe_started = now
                     return Ticket(probe=True)
                 wait = self.cooldown_s - (now - self._probe_started)
+                poll = min(wait, PROBE_POLL_S)
             else:
                 wait = self.cooldown_s - (now - self._opened_at)
+                poll = wait
             failures = sum(self._outcomes)
             seen = len(self._outcomes)
             last = self._last_failure
-        raise CircuitOpenError(
-            f"Circuit breaker for {self.name or 'the API'} is open: {failures} of the last {seen} calls failed"
+        error = CircuitOpenError(
+            f"Circuit breaker for {self.name or 'the API'} is open: {failures} of the last {seen} requests failed"
             f"{' (last: ' + last + ')' if last else ''}; not sending the request",
             retry_after=round(max(0.0, wait), 3),
         )
+        return Refusal(wait_s=max(0.0, poll), error=error)
 
     def record(self, ticket: Ticket, *, failure: bool, description: str = "") -> None:
-        """Report the outcome of a call made with ``ticket``."""
+        """Report an outcome: a probe's attempt (it decides the state), or a request's final outcome."""
         with self._lock:
             if failure and description:
                 self._last_failure = description
@@ -116,7 +142,6 @@ class CircuitBreaker:
             if failures >= self.failure_threshold and failures / len(self._outcomes) >= self.failure_ratio:
                 self._state = OPEN
                 self._opened_at = self._clock()
-
 
     def release(self, ticket: Ticket) -> None:
         """Give a ticket back without an outcome (the call was abandoned before the server answered)."""

@@ -9,7 +9,8 @@ limiter and the token cache live here too, so both clients behave identically.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from ..audit import AuditLog
 from ..config import Settings
 from ..errors import (
     AuthenticationError,
+    CircuitOpenError,
     ConnectionFailedError,
     NexlaError,
     ReadOnlyError,
@@ -28,12 +30,13 @@ from ..errors import (
 )
 from ..redaction import redact, register_secrets_in, scrub_text
 from .auth import TokenCache
-from .circuit_breaker import CircuitBreaker, breaker_for
-from .rate_limiter import RateLimiter
+from .circuit_breaker import CircuitBreaker, Refusal, Ticket, breaker_for
+from .rate_limiter import RateLimiter, per_second_limit
 from .retry_policy import RetryPolicy, retry_after_from
 
 ACCEPT = "application/vnd.nexla.api.v1+json"
 TOKEN_PATH = "/token"
+LIMITS_PATH = "/limits"
 REQUEST_ID_HEADERS = ("x-request-id", "x-nexla-request-id", "request-id", "x-correlation-id")
 _REPLAY_SAFE_METHODS = frozenset({"GET", "PUT", "DELETE"})
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
@@ -80,6 +83,8 @@ class Call:
     is_token_exchange: bool = False
     attempts: int = 0
     has_body: bool = False
+    is_limits_lookup: bool = False
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def mutating(self) -> bool:
@@ -103,10 +108,12 @@ class RequestPipeline:
             window=settings.breaker_window,
             cooldown_s=settings.breaker_cooldown_s,
         )
-        self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        learn = settings.rate_limit_per_s is None
+        self.limiter = RateLimiter(settings.rate_limit_per_s or 0.0, settings.rate_limit_burst, adaptive=learn)
         self.tokens = TokenCache(settings)
         self.audit_log = AuditLog(settings.audit_file, actor=settings.actor)
         self._identity_asked = False
+        self._limits_known = not learn
 
     # -- planning -------------------------------------------------------------------------
 
@@ -131,11 +138,13 @@ class RequestPipeline:
             register_secrets_in(json)
         call = Call(method, path, params, json, safe, has_body=has_body or json is not None)
         if self.settings.read_only and call.mutating:
+            resource_type, resource_id = resource_from_path(path)
             error = ReadOnlyError(
                 f"Read-only mode is on, so {call.describe} was not sent",
                 method=method,
                 path=path,
-                **dict(zip(("resource_type", "resource_id"), resource_from_path(path), strict=True)),
+                resource_type=resource_type,
+                resource_id=resource_id,
             )
             self.audit_http(call, outcome="refused", status=None, request_id=None, error=error)
             raise error
@@ -144,6 +153,44 @@ class RequestPipeline:
     def token_call(self) -> Call:
         """The ``POST /token`` exchange: replay-safe and allowed in read-only mode."""
         return Call("POST", TOKEN_PATH, None, None, replay_safe=True, is_token_exchange=True)
+
+    def limits_call(self) -> Call:
+        """``GET /limits``, asked once per client to learn the tenant's rate limit."""
+        return Call("GET", LIMITS_PATH, None, None, replay_safe=True, is_limits_lookup=True)
+
+    @property
+    def limits_pending(self) -> bool:
+        """True until the tenant's rate limit was asked for (only when the operator set none)."""
+        return not self._limits_known
+
+    def needs_limits(self, call: Call) -> bool:
+        return self.limits_pending and not (call.is_token_exchange or call.is_limits_lookup)
+
+    def learn_limits(self, body: Any) -> None:
+        """Pace by the ``/limits`` answer (``None`` when it could not be read: the 429s teach instead)."""
+        self._limits_known = True
+        self.limiter.learn(per_second_limit(body))
+
+    # -- circuit breaker ------------------------------------------------------------------
+
+    def admission_wait(self, call: Call, refusal: Refusal) -> float:
+        """Seconds to wait for an open circuit, or raise its error when the retry budget cannot cover it.
+
+        A refused request was never sent, so waiting is safe for every method, creates included.
+        """
+        if time.monotonic() - call.started + refusal.wait_s > self.retry.budget_s:
+            raise refusal.error
+        return refusal.wait_s
+
+    def record_final(self, error: NexlaError | None, description: str = "") -> None:
+        """Tell the breaker how a request ended after its retries (once per request, not per attempt)."""
+        if error is None:
+            self.breaker.record(_FINAL, failure=False)
+        elif not isinstance(error, CircuitOpenError):
+            failure = error.status >= 500 if error.status is not None else isinstance(
+                error, (ConnectionFailedError, RequestTimeoutError)
+            )
+            self.breaker.record(_FINAL, failure=failure, description=description or _describe_failure(error))
 
     def url(self, call: Call) -> str:
         return self.settings.api_url + call.path
@@ -194,10 +241,16 @@ class RequestPipeline:
         return status >= 500
 
     def interpret(self, call: Call, response: httpx.Response) -> Any:
-        """The parsed body of a 2xx response, or raise the typed error for anything else."""
+        """The parsed body of a 2xx response, or raise the typed error for anything else.
+
+        Also what the adaptive rate limiter learns from: a 429 slows it, a success speeds it up.
+        """
         body = self.parse_body(response)
         if 200 <= response.status_code < 300:
+            self.limiter.succeeded()
             return body
+        if response.status_code == 429:
+            self.limiter.throttled()
         raise self.error_from_response(call, response, body)
 
     def error_from_response(self, call: Call, response: httpx.Response, body: Any) -> NexlaError:
@@ -310,6 +363,13 @@ class RequestPipeline:
             ident = user.get("email") or user.get("id")
             if ident is not None:
                 self.audit_log.fallback_actor = str(ident)
+
+
+_FINAL = Ticket(probe=False)
+
+
+def _describe_failure(error: NexlaError) -> str:
+    return f"HTTP {error.status}" if error.status is not None else type(error).__name__
 
 
 def _server_message(body: Any) -> str | None:

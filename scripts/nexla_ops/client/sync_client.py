@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from tenacity import Retrying
 from ..config import Settings
 from ..errors import NexlaError
 from .pagination import Page, check_paging, check_progress, page_params, to_page
+from .circuit_breaker import Ticket
 from .pipeline import Call, RequestPipeline
 
 T = TypeVar("T")
@@ -36,6 +38,7 @@ class NexlaClient:
             follow_redirects=False,
         )
         self._token_lock = threading.Lock()
+        self._limits_lock = threading.Lock()
 
     # -- public surface -------------------------------------------------------------------
 
@@ -135,6 +138,8 @@ class NexlaClient:
 
     def _run(self, call: Call) -> Any:
         response_box: list[httpx.Response] = []
+        if self._pipeline.needs_limits(call):
+            self._learn_limits()
         if self._pipeline.needs_identity(call):
             try:
                 self.whoami()
@@ -145,13 +150,26 @@ class NexlaClient:
                 self._attempt, call, response_box
             )
         except NexlaError as error:
+            self._pipeline.record_final(error)
             self._pipeline.audit_http(call, outcome="failed", status=error.status, request_id=error.request_id, error=error)
             raise
+        self._pipeline.record_final(None)
         last = response_box[-1] if response_box else None
         self._pipeline.audit_http(
             call, outcome="ok", status=last.status_code if last else None, request_id=self._pipeline.request_id(last), result=result
         )
         return result
+
+    def _learn_limits(self) -> None:
+        with self._limits_lock:
+            # Another thread may have asked while we waited for the lock.
+            if not self._pipeline.limits_pending:
+                return
+            try:
+                body = self._run(self._pipeline.limits_call())
+            except NexlaError:
+                body = None
+            self._pipeline.learn_limits(body)
 
     def _attempt(self, call: Call, response_box: list[httpx.Response]) -> Any:
         call.attempts += 1
@@ -181,9 +199,17 @@ class NexlaClient:
                 token = self._pipeline.tokens.store(body)
             return token
 
+    def _admit(self, call: Call) -> Ticket:
+        """A breaker ticket, after waiting out an open circuit if the retry budget allows."""
+        while True:
+            decision = self._pipeline.breaker.admit()
+            if isinstance(decision, Ticket):
+                return decision
+            time.sleep(self._pipeline.admission_wait(call, decision))
+
     def _transmit(self, call: Call, token: str | None) -> httpx.Response:
         pipeline = self._pipeline
-        ticket = pipeline.breaker.before_call()
+        ticket = self._admit(call)
         try:
             pipeline.limiter.acquire()
             response = self._http.request(
@@ -195,12 +221,15 @@ class NexlaClient:
                 headers=pipeline.headers(call, token),
             )
         except httpx.TransportError as exc:
-            pipeline.breaker.record(ticket, failure=True, description=pipeline.breaker_description(None, exc))
+            if ticket.probe:
+                pipeline.breaker.record(ticket, failure=True, description=pipeline.breaker_description(None, exc))
             raise pipeline.error_from_transport(call, exc) from exc
         except BaseException:
             pipeline.breaker.release(ticket)
             raise
-        pipeline.breaker.record(
-            ticket, failure=pipeline.is_breaker_failure(response.status_code), description=pipeline.breaker_description(response)
-        )
+        if ticket.probe:
+            # Only the half-open probe reports per attempt: it alone decides whether to close.
+            pipeline.breaker.record(
+                ticket, failure=pipeline.is_breaker_failure(response.status_code), description=pipeline.breaker_description(response)
+            )
         return response

@@ -26,8 +26,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nexla_ops.domain import (
+    Accessor,
+    ErrorDocument,
+    OrgAccessor,
+    TeamAccessor,
+    UserAccessor,
+    error_document,
+    parse_accessors,
+)
 from nexla_ops.errors import ConflictError, NexlaError
-from nexla_ops.models import Accessor, OrgAccessor, TeamAccessor, UserAccessor, parse_accessors
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.resources import ResourceKind, parse_kind
 
@@ -215,32 +223,6 @@ class AccessChange(BaseModel):
 Outcome = Literal["changed", "unchanged", "would_change", "refused", "failed"]
 
 
-class ErrorInfo(BaseModel):
-    """Why one item failed: error type, HTTP status (if any), message and hint."""
-
-    type: str
-    status: int | None = None
-    message: str
-    hint: str | None = None
-    exit_code: int = 1
-
-    @classmethod
-    def of(cls, error: BaseException) -> ErrorInfo:
-        if isinstance(error, NexlaError):
-            return cls(
-                type=error.kind,
-                status=error.status,
-                message=error.message,
-                hint=error.hint,
-                exit_code=error.exit_code,
-            )
-        if isinstance(error, OperationRefused):
-            return cls(type="refused", message=error.reason, hint=error.hint, exit_code=error.exit_code)
-        if isinstance(error, ValueError):
-            return cls(type="invalid", message=str(error), exit_code=2)
-        return cls(type=type(error).__name__, message=str(error))
-
-
 class ResourceAccessOutcome(BaseModel):
     """What happened on one resource: the accessors before and after, and the changes made."""
 
@@ -250,7 +232,7 @@ class ResourceAccessOutcome(BaseModel):
     changes: list[str] = Field(default_factory=list, description="one line per accessor changed")
     before: list[Accessor] | None = None
     after: list[Accessor] | None = Field(default=None, description="read back (or predicted on a dry run)")
-    error: ErrorInfo | None = None
+    error: ErrorDocument | None = None
 
 
 class AccessChangeResult(BaseModel):
@@ -438,7 +420,7 @@ async def _change_one(
         )
     except (NexlaError, ValueError) as error:
         outcome = "refused" if isinstance(error, OperationRefused) else "failed"
-        return ResourceAccessOutcome(**base, outcome=outcome, before=before, error=ErrorInfo.of(error))
+        return ResourceAccessOutcome(**base, outcome=outcome, before=before, error=error_document(error))
 
 
 async def _send(client: AsyncNexlaClient, method: str, path: str, entries: list[dict[str, Any]]) -> Any:
@@ -456,7 +438,7 @@ def _key(accessors: list[AnyAccessor]) -> list[tuple[str, int | None, tuple[str,
 
 async def _apply(client: AsyncNexlaClient, action: str, change: AccessChange) -> AccessChangeResult:
     results = [await _change_one(client, action, change, rid) for rid in change.resource_ids]
-    return AccessChangeResult(action=action, dry_run=change.dry_run, results=results)  # type: ignore[arg-type]
+    return AccessChangeResult(action=action, dry_run=change.dry_run, results=results)
 
 
 async def grant_access(client: AsyncNexlaClient, change: AccessChange) -> AccessChangeResult:
@@ -487,7 +469,6 @@ __all__ = [
     "AnyAccessor",
     "AccessorRef",
     "AccessorType",
-    "ErrorInfo",
     "ResourceAccessOutcome",
     "grant_access",
     "list_access",

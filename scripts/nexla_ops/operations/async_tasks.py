@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.errors import ExitCode, NexlaError
-from nexla_ops.models import AsyncTask
+from nexla_ops.domain import AsyncTask
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 
 SUCCESS_STATUSES = frozenset({"completed", "complete", "success", "succeeded", "done"})

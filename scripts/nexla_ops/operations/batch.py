@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nexla_ops.errors import NexlaError, NotFoundError
-from nexla_ops.operations.access import ErrorInfo
+from nexla_ops.domain import ErrorDocument, error_document
+from nexla_ops.operations.flows import pause_then_delete
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
@@ -147,7 +148,7 @@ class BatchItem(BaseModel):
     status: str | None = Field(default=None, description="status when selected")
     outcome: ItemOutcome
     detail: str = ""
-    error: ErrorInfo | None = None
+    error: ErrorDocument | None = None
 
 
 class BatchResult(BaseModel):
@@ -203,7 +204,7 @@ async def _select(
                     raise got
                 missing.append(
                     BatchItem(
-                        id=resource_id, outcome="failed", detail="could not read it", error=ErrorInfo.of(got)
+                        id=resource_id, outcome="failed", detail="could not read it", error=error_document(got)
                     )
                 )
             else:
@@ -211,7 +212,8 @@ async def _select(
         selected = [r for r in rows if _matches(r, request)]
     else:
         selected = []
-        async for row in client.paginate(kind.path):
+        # Everything the caller can reach; items it may not change fail one by one with their 403.
+        async for row in client.paginate(kind.path, params={"access_role": "collaborator"}):
             if _matches(row, request):
                 selected.append(row)
                 if len(selected) > request.max_items:
@@ -271,7 +273,7 @@ class _Checkpoint:
     def record(self, item: BatchItem) -> None:
         entry: dict[str, Any] = {"id": item.id, "outcome": item.outcome, "detail": item.detail}
         if item.error:
-            entry["error"] = item.error.type
+            entry["error"] = item.error.error
             entry["status"] = item.error.status
         self._write(entry)
 
@@ -343,19 +345,10 @@ async def _act(
         await client.put(f"{path}/{action}")
         return "succeeded", f"{action}d"
     if action == "delete":
-        paused = False
         try:
-            if str(row.get("status") or "").upper() == "ACTIVE":
-                await client.put(f"{path}/pause")
-                paused = True
-            await client.delete(path)
+            paused = await pause_then_delete(client, path, pause=str(row.get("status") or "").upper() == "ACTIVE")
         except NotFoundError:
             return "skipped", "already deleted"
-        except Exception:
-            # Nothing half-done: a resource paused only so it could be deleted runs again.
-            if paused:
-                await client.put(f"{path}/activate")
-            raise
         return "succeeded", "paused and deleted" if paused else "deleted"
     updated = await client.put(path, json=_update_body(row, request.set))
     if isinstance(updated, Mapping):
@@ -438,7 +431,7 @@ async def run_batch(
                 outcome, detail = await _act(client, request, row)
                 item = BatchItem(**base, outcome=outcome, detail=detail)
             except (NexlaError, _NotApplied) as error:
-                item = BatchItem(**base, outcome="failed", detail="", error=ErrorInfo.of(error))
+                item = BatchItem(**base, outcome="failed", detail="", error=error_document(error))
             if checkpoint:
                 checkpoint.record(item)
             count += 1
@@ -452,13 +445,20 @@ async def run_batch(
             )
             return item
 
+        if todo:
+            # Ask who we are once, before the workers start: each would otherwise ask the API for
+            # the audit actor at its first change (one GET /users/current per worker).
+            try:
+                await client.whoami()
+            except NexlaError:
+                pass
         if checkpoint:
             checkpoint.open()
         try:
-            for item in await client.fan_out(one, todo, request.concurrency):
-                if isinstance(item, Exception):
-                    raise item
-                items[item.id] = item
+            for outcome in await client.fan_out(one, todo, request.concurrency):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                items[outcome.id] = outcome
         finally:
             if checkpoint:
                 checkpoint.close()

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nexla_ops.errors import NexlaError, NotFoundError
-from nexla_ops.operations.access import ErrorInfo
+from nexla_ops.domain import ErrorDocument, Probe, ProbeVerdict, error_document, probe_verdict
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.operations.rotation_access import RotationDiff, copy_accessors, rotation_diff
 from nexla_ops.redaction import register_secret
@@ -40,63 +40,51 @@ from nexla_ops.resources import ResourceKind
 if TYPE_CHECKING:
     from nexla_ops.client import AsyncNexlaClient
 
-PROBE_OK = ("ok", "success", "succeeded", "verified")
 DEPENDENT_KINDS = (ResourceKind.SOURCES, ResourceKind.DESTINATIONS)
 _SCAN_PAGE = 100
 
 
 class ProbeResult(BaseModel):
-    """Whether the API could connect with a credential."""
+    """Whether the API could connect with a credential: the one probe verdict of
+    :mod:`nexla_ops.domain.probe` (an outage is ``unknown`` and retryable, never ``failed``)."""
 
     credential_id: int
+    verdict: ProbeVerdict
+    # The server's own status word when it gave one, else the verdict.
     status: str
     message: str | None = None
     verified: bool
+    retryable: bool = False
 
     @property
     def exit_code(self) -> int:
-        """5 (check failed) when the credential did not verify."""
-        return 0 if self.verified else 5
+        """0 passed; 6 (retry) when the API could not probe it now; 5 when it failed or cannot be verified."""
+        if self.verified:
+            return 0
+        return 6 if self.retryable else 5
 
-
-def _probe_verdict(credential_id: int, body: Any) -> ProbeResult:
-    if body is None or body == "":
-        return ProbeResult(credential_id=credential_id, status="success", verified=True)
-    if isinstance(body, str):
-        return ProbeResult(credential_id=credential_id, status="success", message=body, verified=True)
-    if not isinstance(body, Mapping):
-        return ProbeResult(
-            credential_id=credential_id, status="unknown", message="unexpected probe reply", verified=False
-        )
-    status = str(body.get("status", "unknown"))
-    connected = body.get("connection_verified")
-    verified = status.lower() in PROBE_OK and connected is not False
-    message = body.get("message")
-    return ProbeResult(
-        credential_id=credential_id,
-        status=status,
-        message=None if message is None else str(message),
-        verified=verified,
-    )
+    @classmethod
+    def of(cls, probe: Probe, body: Any = None) -> ProbeResult:
+        word = body.get("status") if isinstance(body, Mapping) and isinstance(body.get("status"), str) else None
+        status = word or ("success" if probe.passed else probe.verdict)
+        return cls(credential_id=probe.credential_id, verdict=probe.verdict, status=status,
+                   message=probe.message or None, verified=probe.passed, retryable=probe.retryable)
 
 
 async def probe_credential(client: AsyncNexlaClient, credential_id: int) -> ProbeResult:
     """Probe a credential (``GET /data_credentials/{id}/probe``).
 
-    A reply with status ok/success (and no ``connection_verified: false``) counts as verified; a
-    4xx answer about the connection (400/422) is reported as not verified rather than raised.
+    Judged by :func:`nexla_ops.domain.probe_verdict`: ``{output}`` or a success status passes; an
+    error status about the connection fails; an outage (5xx, 429, timeout, open circuit) is
+    ``unknown`` and retryable. A missing credential (404) is raised.
     """
     try:
         body = await client.get(f"/data_credentials/{credential_id}/probe")
     except NotFoundError:
         raise
     except NexlaError as error:
-        if error.status in (400, 422):
-            return ProbeResult(
-                credential_id=credential_id, status="failed", message=error.message, verified=False
-            )
-        raise
-    return _probe_verdict(credential_id, body)
+        return ProbeResult.of(probe_verdict(credential_id, error))
+    return ProbeResult.of(probe_verdict(credential_id, body), body)
 
 
 class RotationRequest(BaseModel):
@@ -136,7 +124,7 @@ class RotationStep(BaseModel):
     detail: str = ""
     resource_type: ResourceKind | None = None
     resource_id: int | None = None
-    error: ErrorInfo | None = None
+    error: ErrorDocument | None = None
 
 
 class Dependent(BaseModel):
@@ -169,7 +157,7 @@ class RotationResult(BaseModel):
     new_credential_name: str | None = None
     dependents: list[Dependent]
     steps: list[RotationStep]
-    error: ErrorInfo | None = Field(default=None, description="the failure that caused a rollback")
+    error: ErrorDocument | None = Field(default=None, description="the failure that caused a rollback")
     diff: RotationDiff | None = None
 
     @property
@@ -202,7 +190,8 @@ def _secret_fields(request: RotationRequest, environ: Mapping[str, str]) -> dict
 async def _scan(client: AsyncNexlaClient, kind: ResourceKind, credential_id: int) -> list[Dependent]:
     return [
         Dependent(resource_type=kind, id=row["id"], name=row.get("name"), status=row.get("status"))
-        async for row in client.paginate(kind.path, per_page=_SCAN_PAGE)
+        # Every dependent, also those shared with the caller: without access_role only owned ones are listed.
+        async for row in client.paginate(kind.path, params={"access_role": "collaborator"}, per_page=_SCAN_PAGE)
         if row.get("data_credentials_id") == credential_id
     ]
 
@@ -257,7 +246,7 @@ class _Rotation:
                 detail=detail,
                 resource_type=dependent.resource_type if dependent else None,
                 resource_id=dependent.id if dependent else None,
-                error=ErrorInfo.of(error) if error else None,
+                error=error_document(error) if error else None,
             )
         )
         where = f" {dependent.resource_type.label} {dependent.id}" if dependent else ""
@@ -384,9 +373,9 @@ async def rotate_credential(
             new_credential_name=name,
             dependents=dependents,
             steps=run.steps,
-            error=ErrorInfo(type="check_failed", message=str(failure), exit_code=5)
+            error=ErrorDocument(error="check_failed", type="CheckFailed", message=str(failure), exit_code=5)
             if isinstance(failure, _StepFailed)
-            else ErrorInfo.of(failure),
+            else error_document(failure),
         )
 
     outcome: Literal["rotated", "rotated_old_kept", "retire_failed"] = "rotated"
@@ -471,7 +460,7 @@ async def _switch_over(run: _Rotation, dependents: list[Dependent]) -> None:
         raise
     if not probe.verified:
         await run.note("probe new credential", "failed", probe.message or probe.status)
-        raise _StepFailed(f"the new credential did not verify: {probe.message or probe.status}")
+        raise _StepFailed(f"the new credential did not verify ({probe.verdict}): {probe.message or probe.status}")
     await run.note("probe new credential", "done", probe.message or probe.status)
 
     for dep in dependents:

@@ -43,6 +43,6 @@ def decode_cursor(cursor: str | None, *, fields: Mapping[str, type[int] | type[s
         raise cursor_error(f"expected the fields {sorted(fields)}")
     for name, kind in fields.items():
         value = state[name]
-        if type(value) is not kind or (kind is int and value < 0):
+        if type(value) is not kind or (isinstance(value, int) and value < 0):
             raise cursor_error(f"field {name!r} is not a {'non-negative integer' if kind is int else kind.__name__}")
     return state

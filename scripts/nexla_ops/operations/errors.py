@@ -31,14 +31,10 @@ class OperationRefused(ValueError):
         return 2
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description for ``--json`` output and MCP tool errors."""
-        return {
-            "error": "refused",
-            "type": type(self).__name__,
-            "message": self.reason,
-            "hint": self.hint,
-            "exit_code": self.exit_code,
-        }
+        """JSON-ready description for ``--json`` output and MCP tool errors (the one error document)."""
+        from nexla_ops.domain.errors import error_document
+
+        return error_document(self).as_json()
 
 
 __all__ = ["OperationRefused"]

@@ -11,13 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from nexla_ops.errors import NotFoundError
+from nexla_ops.domain import FlowNode, FlowTree
+from nexla_ops.domain.flows import ACTIVE_STATUSES
+from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.redaction import redact
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
 
-_NODE_KEYS = (("data_source_id", ResourceKind.SOURCES), ("data_set_id", ResourceKind.NEXSETS), ("data_sink_id", ResourceKind.DESTINATIONS))
-ACTIVE_STATES = {"ACTIVE", "PROCESSING"}
 
 
 def _flow_kind(value: Any) -> ResourceKind:
@@ -52,7 +52,7 @@ class FlowSummary(BaseModel):
 
     @property
     def active(self) -> bool:
-        return any((node.status or "").upper() in ACTIVE_STATES for node in self.nodes)
+        return any((node.status or "").upper() in ACTIVE_STATUSES for node in self.nodes)
 
 
 class FlowTarget(BaseModel):
@@ -116,41 +116,61 @@ class DeleteResult(BaseModel):
     deleted: list[dict[str, Any]] = Field(description="[{kind, id, name}] of every deleted resource.")
 
 
-def summarize_tree(tree: dict[str, Any], flow_id: int | None = None) -> FlowSummary:
-    """Flatten a flow-tree reply into a FlowSummary (the first root, or the one with ``flow_id``)."""
-    roots = (tree or {}).get("flows") or []
-    if flow_id is not None:
-        roots = [root for root in roots if root.get("id") == flow_id] or roots
-    if not roots:
+async def pause_then_delete(client: Any, path: str, *, pause: bool, whole_flow: bool = False) -> bool:
+    """Delete ``path`` (``/flows/{id}`` or a resource), pausing it first when ``pause`` is set.
+
+    The one pause-then-delete path of the product (flow delete and batch delete): real Nexla
+    refuses to delete what is active (405), so it is paused first; when the delete then fails,
+    what was paused only to be deleted is activated again before the error propagates, so nothing
+    is left half-done. Returns whether it paused. ``whole_flow`` pauses and restores every
+    resource of the flow (``all=1``).
+    """
+    params = {"all": 1} if whole_flow else None
+    if pause:
+        await client.put(f"{path}/pause", params=params)
+    try:
+        await client.delete(path)
+    except BaseException as error:
+        if pause:
+            try:
+                await client.put(f"{path}/activate", params=params)
+            except NexlaError as restore:
+                error.add_note(f"{path} was paused for the delete and could not be activated again: {restore.message}")
+        raise
+    return pause
+
+
+def summarize_tree(body: Any, flow_id: int | None = None) -> FlowSummary:
+    """Flatten a flow-tree reply into a FlowSummary (the root holding ``flow_id``, else the first)."""
+    tree = FlowTree.parse(body)
+    root = tree.pick(flow_id)
+    if root is None:
         raise NotFoundError("the flow tree is empty", status=404, resource_type="flows", resource_id=flow_id)
-    root = roots[0]
-    names = {
-        (kind, item.get("id")): item
-        for kind in ("data_sources", "data_sets", "data_sinks")
-        for item in tree.get(kind) or []
-    }
     nodes: list[FlowNodeSummary] = []
-    stack = [root]
-    while stack:
-        node = stack.pop(0)
-        for key, kind in _NODE_KEYS:
-            if node.get(key):
-                record = names.get((kind.value, node[key]), {})
-                nodes.append(FlowNodeSummary(
-                    node_id=node["id"], kind=kind, id=node[key], name=node.get("name") or record.get("name"),
-                    status=node.get("status") or record.get("status"), parent_node_id=node.get("parent_node_id"),
-                ))
-                break
-        stack.extend(node.get("children") or [])
-    counts = {kind.value: sum(1 for n in nodes if n.kind == kind) for _, kind in _NODE_KEYS}
-    credentials = [
-        {"id": c.get("id"), "name": c.get("name"), "type": c.get("credentials_type")}
-        for c in tree.get("data_credentials") or []
-    ]
+    for node in _breadth_first(root):
+        resource = node.resource
+        if resource is None:
+            continue
+        element = tree.element(*resource)
+        nodes.append(FlowNodeSummary(
+            node_id=node.id, kind=resource[0], id=resource[1], name=node.name or (element.name if element else None),
+            status=node.status or (element.status if element else None), parent_node_id=node.parent_node_id,
+        ))
+    counts = {kind.value: sum(1 for n in nodes if n.kind == kind) for kind in FLOW_RESOURCE_KINDS}
+    credentials = [{"id": c.id, "name": c.name, "type": c.credentials_type} for c in tree.data_credentials]
     return FlowSummary(
-        flow_id=root["id"], source_id=root.get("data_source_id"), name=root.get("name"), status=root.get("status"),
-        project_id=root.get("project_id"), nodes=nodes, credentials=redact(credentials), counts=counts,
+        flow_id=root.id, source_id=root.data_source_id, name=root.name, status=root.status,
+        project_id=root.project_id, nodes=nodes, credentials=redact(credentials), counts=counts,
     )
+
+
+def _breadth_first(root: FlowNode) -> list[FlowNode]:
+    """Nodes level by level (the order a flow reads: source, its nexsets, then what follows)."""
+    order, level = [], [root]
+    while level:
+        order.extend(level)
+        level = [child for node in level for child in node.children]
+    return order
 
 
 async def _tree(client: Any, kind: ResourceKind, id: int) -> dict[str, Any]:
@@ -221,21 +241,12 @@ async def delete(client: Any, request: DeleteRequest) -> DeleteResult:
             f"{given}: deleting {what} needs its exact name ({name!r}).",
             hint=f"Pass confirm_name={name!r} (script: --confirm-name {name!r}), to make sure you delete the right thing.",
         )
-    active = [(kind, id) for kind, id, _, status in scope if (status or "").upper() in ACTIVE_STATES]
-    paused = False
-    if active:
-        if not request.pause_first:
-            listed = ", ".join(f"{kind.label} {id}" for kind, id in active)
-            raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first (flow_control.py pause), or pass pause_first=True (script: --pause-first) to pause and delete in one step.")
-        if request.whole_flow:
-            await client.put(f"/flows/{flow.flow_id}/pause", params={"all": 1})
-        else:
-            await client.put(f"{request.kind.path}/{request.id}/pause")
-        paused = True
-    if request.whole_flow:
-        await client.delete(f"/flows/{flow.flow_id}")
-    else:
-        await client.delete(f"{request.kind.path}/{request.id}")
+    active = [(kind, id) for kind, id, _, status in scope if (status or "").upper() in ACTIVE_STATUSES]
+    if active and not request.pause_first:
+        listed = ", ".join(f"{kind.label} {id}" for kind, id in active)
+        raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first (flow_control.py pause), or pass pause_first=True (script: --pause-first) to pause and delete in one step.")
+    path = f"/flows/{flow.flow_id}" if request.whole_flow else f"{request.kind.path}/{request.id}"
+    paused = await pause_then_delete(client, path, pause=bool(active), whole_flow=request.whole_flow)
     return DeleteResult(paused=paused, deleted=[{"kind": kind.value, "id": id, "name": nm} for kind, id, nm, _ in scope])
 
 
@@ -253,5 +264,6 @@ __all__ = [
     "delete",
     "get_flow",
     "pause",
+    "pause_then_delete",
     "summarize_tree",
 ]

@@ -1,26 +1,32 @@
 """Health of every flow (or a selection): status, run freshness, error rate, credentials; optional alert.
 
-How it scales: flows are read page by page from ``GET /flows?include_run_metrics=1`` (each page is
-a flow tree carrying the flows' sources, nexsets, sinks, credentials and per-run metrics), so N
-flows cost floor(N / per_page) + 1 list calls. Credentials are probed once each, with bounded
-concurrency (``client.fan_out``). The only per-flow call is one run-summary read, concurrent and
-bounded, for a flow whose latest run wrote no records or reported errors (flow metrics carry no
-run status, so a failed run and an idle one look alike). Nothing is fetched per flow in sequence.
-A small selection of flow ids or resource ids is fetched directly instead (one call per item).
-See :func:`request_bound`.
+How it scales: every flow the caller can reach (``access_role``, default collaborator) is read
+from ``GET /flows`` in pages of 1000 (the flow trees carry the flows' sources, nexsets, sinks and
+credentials; flows that never ran are included), then the run metrics from
+``GET /flows?include_run_metrics=1`` page by page, stopping once every flow was seen. So N flows
+cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each, with
+bounded concurrency (``client.fan_out``). A flow's latest-run status is looked up only when its
+verdict depends on it (its latest run read nothing or reported errors: flow metrics carry no run
+status): all of them with one call to Nexla's ``/health/org/flows`` when the server has it, else
+one run-summary read per such flow, in parallel within the rate limit. A small selection of flow
+ids or resource ids is fetched directly instead (one call per item). See :func:`request_bound`.
 
 Verdict rules per flow (the worst rule that fires wins):
 
 * critical: the flow or any of its resources is in ERROR/FAILED; a credential it uses fails its
-  probe; the last run failed (errors and no records); the error rate in the window exceeds
+  probe (the one rule of :mod:`nexla_ops.domain.probe`); the last run failed (by its status,
+  whatever it read; without a status: errors and no records); the error rate in the window exceeds
   ``critical_error_rate``; the last run is older than ``critical_intervals`` schedule intervals
   (or than 2 x ``max_age`` when ``max_age`` is set).
 * warning: the flow is paused (``paused`` setting) or was never activated, or some resource in it
   is paused; the last run is older than ``warn_intervals`` intervals (or ``max_age``); no run yet;
   the error rate exceeds ``warn_error_rate``; fewer records than ``min_records`` in the window.
+* unknown: a credential could not be probed because the API failed (5xx, 429, timeout, dropped
+  connection, open circuit). An outage is never reported as a broken credential.
 
 Exit code: :attr:`HealthReport.exit_code` is 5 when any flow is critical, and also when any flow
-is at warning if ``fail_on="warning"``; 1 when the flows pass but a requested alert could not be
+is at warning if ``fail_on="warning"``; 6 (retry later, ``retryable: true``) when no flow is
+critical but some could not be judged; 1 when the flows pass but a requested alert could not be
 delivered; otherwise 0. Warnings alone exit 0 by default so that a paused flow does not page
 anyone from cron.
 """
@@ -28,12 +34,13 @@ anyone from cron.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from croniter import croniter
 
+from nexla_ops.domain import FlowElement, FlowNode, FlowTree, Probe, parse_run_page, probe_verdict, to_datetime
+from nexla_ops.domain.flows import BAD_STATUSES, NEW_STATUSES, PAUSED_STATUSES
 from nexla_ops.errors import NexlaError
 from nexla_ops.operations.health_alert import alert_payload, send_alert, should_alert
 from nexla_ops.operations.health_models import (
@@ -51,68 +58,81 @@ from nexla_ops.operations.health_models import (
     parse_duration,
     threshold_fields,
 )
-from nexla_ops.operations.metrics import to_datetime
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.redaction import scrub_text
+from nexla_ops.resources import ResourceKind, parse_flow_kind
 
-_BAD_STATUSES = {"ERROR", "FAILED", "SUSPENDED"}
-_PAUSED_STATUSES = {"PAUSED", "STOPPED"}
-_NEW_STATUSES = {"INIT", "DRAFT"}
 # Up to this many selected ids are fetched one by one (concurrently) instead of listing every flow.
 DIRECT_SELECTION_LIMIT = 20
+# The inventory listing carries no run metrics, so it is cheap to read in the largest page the API allows.
+INVENTORY_PAGE_SIZE = 1000
+# Nexla's monitoring endpoint: latest run per flow in one call (absent on some servers: 404).
+HEALTH_FLOWS_PATH = "/health/org/flows"
+_RED = {"RED", "UNHEALTHY", "ERROR", "FAILED", "CRITICAL"}
 
 
 # -- gathering ----------------------------------------------------------------------------------
 
 
+class _LastRun:
+    """What a run-status lookup said about a flow's latest run."""
+
+    def __init__(self, run_id: int | None, status: str | None, message: str | None) -> None:
+        self.run_id = run_id
+        self.status = status
+        self.message = message
+
+
 class _Inventory:
-    """Everything the flow trees told us, merged across pages and indexed by id."""
+    """The flows seen, as one merged FlowTree, plus latest-run statuses looked up for some of them."""
 
     def __init__(self) -> None:
-        self.roots: dict[int, dict[str, Any]] = {}
-        kinds = ("data_sources", "data_sets", "data_sinks", "data_credentials")
-        self.objects: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in kinds}
-        self.metrics: dict[int, list[dict[str, Any]]] = {}
-        self.metrics_seen = False
-        # root id -> (status, error message) of its latest run, read from the run summary when the
-        # flow metrics could not tell a failed run from an idle one.
-        self.last_run_status: dict[int, tuple[str | None, str | None]] = {}
+        self.tree = FlowTree.parse({})
+        self.last_run: dict[int, _LastRun] = {}
 
-    def add_tree(self, tree: dict[str, Any]) -> list[dict[str, Any]]:
-        roots = [node for node in tree.get("flows") or [] if isinstance(node, dict)]
-        for node in roots:
-            self.roots[int(node["id"])] = node
-        for key, index in self.objects.items():
-            for item in tree.get(key) or []:
-                if isinstance(item, dict) and "id" in item:
-                    index[int(item["id"])] = item
-        if "metrics" in tree:
-            self.metrics_seen = True
-            for row in tree.get("metrics") or []:
-                if isinstance(row, dict) and row.get("origin_node_id") is not None:
-                    self.metrics.setdefault(int(row["origin_node_id"]), []).append(row)
-        return roots
+    def add(self, body: Any) -> list[FlowNode]:
+        page = FlowTree.parse(body)
+        self.tree.merge(page)
+        return page.flows
 
 
-async def _list_all_flows(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
-    page = 1
+async def _list_pages(
+    client: Any, inventory: _Inventory, params: dict[str, Any], per_page: int, expected: int | None,
+    progress: ProgressCallback,
+) -> int:
+    """Read ``/flows`` pages into the inventory; stop at a short page or once ``expected`` roots are in."""
+    page, seen = 1, 0
     previous: set[int] | None = None
     while True:
-        tree = await client.get("/flows", params={"include_run_metrics": 1, "page": page, "per_page": request.per_page})
-        roots = inventory.add_tree(tree or {})
-        ids = {int(node["id"]) for node in roots}
-        await progress(ProgressEvent(step="list flows", message=f"page {page}: {len(roots)} flows ({len(inventory.roots)} so far)"))
-        if len(roots) < request.per_page:
-            return
+        roots = inventory.add(await client.get("/flows", params={**params, "page": page, "per_page": per_page}))
+        seen += len(roots)
+        ids = {root.id for root in roots}
+        await progress(ProgressEvent(step="list flows", message=f"page {page}: {len(roots)} flows"))
+        if len(roots) < per_page or (expected is not None and seen >= expected):
+            return page
         if previous is not None and ids == previous:
             raise NexlaError(
                 f"GET /flows returned the same flows for pages {page - 1} and {page}; the server ignores paging",
-                method="GET",
-                path="/flows",
+                method="GET", path="/flows",
                 hint="Select flows with flow ids or a config file instead of checking every flow.",
             )
         previous = ids
         page += 1
+
+
+async def _list_all_flows(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
+    """Every flow the caller can reach, then the run metrics of those that ran.
+
+    Real Nexla's ``include_run_metrics=1`` listing leaves out flows that never ran, so the
+    inventory (elements, no metrics) is read first in large pages; the metrics listing then stops
+    as soon as it has seen every flow, which saves the empty page an exact multiple would cost.
+    """
+    scope = {"access_role": request.access_role}
+    await _list_pages(client, inventory, scope, INVENTORY_PAGE_SIZE, None, progress)
+    total = len(inventory.tree.flows)
+    if total:
+        inventory.tree.metrics = []
+        await _list_pages(client, inventory, {**scope, "include_run_metrics": 1}, request.per_page, total, progress)
 
 
 async def _fetch_selection(
@@ -122,142 +142,160 @@ async def _fetch_selection(
     items: list[tuple[str, str]] = [(f"/flows/{fid}", f"flows:{fid}") for fid in request.flow_ids]
     items += [(f"/{ref.kind}/{ref.id}/flow", f"{ref.kind}:{ref.id}") for ref in request.resources]
 
-    async def fetch(item: tuple[str, str]) -> dict[str, Any]:
+    async def fetch(item: tuple[str, str]) -> Any:
         return await client.get(item[0], params={"include_run_metrics": 1})
 
     results = await client.fan_out(fetch, items, concurrency=request.concurrency)
     selected: set[int] = set()
     missing: list[str] = []
+    inventory.tree.metrics = []
     for (_, label), result in zip(items, results, strict=True):
         if isinstance(result, BaseException):
             if getattr(result, "status", None) == 404:
                 missing.append(label)
                 continue
             raise result
-        roots = inventory.add_tree(result or {})
+        roots = inventory.add(result)
         if not roots:
             missing.append(label)
-        selected.update(int(node["id"]) for node in roots)
+        selected.update(root.id for root in roots)
     await progress(ProgressEvent(step="fetch flows", message=f"{len(selected)} selected flows fetched"))
     return selected, missing
 
 
-def _walk(node: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(current.get("children") or [])
-
-
-def _node_resource(node: dict[str, Any]) -> tuple[str, int] | None:
-    for kind, key in (("data_sources", "data_source_id"), ("data_sets", "data_set_id"), ("data_sinks", "data_sink_id")):
-        if node.get(key) is not None:
-            return kind, int(node[key])
-    return None
-
-
 def _select_roots(inventory: _Inventory, request: HealthCheckRequest) -> tuple[set[int], list[str]]:
     """Root ids matching the selection in a full listing, plus selections not found."""
+    tree = inventory.tree
     if not request.flow_ids and not request.resources:
-        return set(inventory.roots), []
-    wanted_nodes = set(request.flow_ids)
-    wanted_resources = {(ref.kind, ref.id) for ref in request.resources}
+        return {root.id for root in tree.flows}, []
     selected: set[int] = set()
-    found_nodes: set[int] = set()
-    found_resources: set[tuple[str, int]] = set()
-    for root_id, root in inventory.roots.items():
-        for node in _walk(root):
-            resource = _node_resource(node)
-            if node.get("id") in wanted_nodes:
-                selected.add(root_id)
-                found_nodes.add(int(node["id"]))
-            if resource in wanted_resources:
-                selected.add(root_id)
-                found_resources.add(resource)  # type: ignore[arg-type]
-    missing = [f"flows:{fid}" for fid in request.flow_ids if fid not in found_nodes]
-    missing += [f"{kind}:{rid}" for kind, rid in sorted(wanted_resources - found_resources)]
+    missing: list[str] = []
+    for fid in request.flow_ids:
+        root = tree.root_of(fid)
+        if root is None:
+            missing.append(f"flows:{fid}")
+        else:
+            selected.add(root.id)
+    for ref in request.resources:
+        roots = tree.roots_with(parse_flow_kind(ref.kind), ref.id)
+        if not roots:
+            missing.append(f"{ref.kind}:{ref.id}")
+        selected.update(root.id for root in roots)
     return selected, missing
 
 
-async def _fill_missing_objects(client: Any, inventory: _Inventory, roots: list[dict[str, Any]], per_page: int) -> None:
+async def _fill_missing_objects(client: Any, inventory: _Inventory, roots: list[FlowNode], per_page: int) -> None:
     """When trees came without full objects, list sources and sinks page by page (O(N/page) calls)."""
-    for kind, key in (("data_sources", "data_source_id"), ("data_sinks", "data_sink_id")):
-        needed = {node[key] for root in roots for node in _walk(root) if node.get(key) is not None}
-        if needed - set(inventory.objects[kind]):
-            async for item in client.paginate(f"/{kind}", per_page=per_page):
-                inventory.objects[kind][int(item["id"])] = item
+    for kind in (ResourceKind.SOURCES, ResourceKind.DESTINATIONS):
+        needed = {res[1] for root in roots for node in root.walk() if (res := node.resource) and res[0] == kind}
+        have = {item.id for item in getattr(inventory.tree, kind.value)}
+        if needed - have:
+            extra = [FlowElement.model_validate(item) async for item in client.paginate(kind.path, per_page=per_page)]
+            getattr(inventory.tree, kind.value).extend(item for item in extra if item.id not in have)
 
 
-async def _fill_missing_metrics(client: Any, inventory: _Inventory, roots: list[dict[str, Any]], concurrency: int) -> None:
-    """When trees came without run metrics, read each flow's run summary (bounded concurrency)."""
-    sources = [(int(root["id"]), int(root["data_source_id"])) for root in roots if root.get("data_source_id")]
-
-    async def fetch(item: tuple[int, int]) -> Any:
-        return await client.get(f"/data_sources/{item[1]}/metrics/run_summary", params={"groupby": "runId", "size": 100})
-
-    for (root_id, _), body in zip(sources, await client.fan_out(fetch, sources, concurrency=concurrency), strict=True):
-        if isinstance(body, BaseException):
-            continue
-        metrics = (body or {}).get("metrics") or {}
-        for row in (metrics.get("data") if isinstance(metrics, dict) else metrics) or []:
-            inventory.metrics.setdefault(root_id, []).append(
-                {
-                    "origin_node_id": root_id,
-                    "run_id": row.get("runId"),
-                    "records": row.get("records"),
-                    "errors": row.get("errors"),
-                    "reporting_date": row.get("lastWritten") or row.get("endTime"),
-                }
-            )
+def _runs_of(inventory: _Inventory, root: FlowNode) -> dict[int | None, dict[str, Any]]:
+    """The flow's metric rows collapsed per run id: records, errors and the latest reporting time."""
+    runs: dict[int | None, dict[str, Any]] = {}
+    for row in inventory.tree.metrics_of(root):
+        run = runs.setdefault(row.run_id, {"records": 0, "errors": 0, "at": None, "status": None})
+        run["records"] += row.records
+        run["errors"] += row.errors
+        moment = to_datetime(row.reporting_date)
+        if moment and (run["at"] is None or moment > run["at"]):
+            run["at"] = moment
+        run["status"] = row.status or run["status"]
+    return runs
 
 
-async def _fill_last_run_status(client: Any, inventory: _Inventory, roots: list[dict[str, Any]], concurrency: int) -> None:
-    """Read the status of each flow's latest run when its metrics leave it open.
+def _open_last_runs(inventory: _Inventory, roots: list[FlowNode]) -> list[tuple[FlowNode, int]]:
+    """(root, latest run id) of flows whose verdict depends on the latest run's status.
 
-    Flow metrics carry records and errors but usually no status: a failed run and an idle run both
-    show zero records. Only flows whose latest run wrote nothing or reported errors are looked up,
-    one run-summary call each, with bounded concurrency.
+    Flow metrics carry records and errors but no status: a failed run and an idle one both show
+    zero records, and a run that errored may still have read records.
     """
-    wanted: list[tuple[int, int, int]] = []
+    wanted = []
     for root in roots:
-        runs = {k: v for k, v in _runs(inventory.metrics.get(int(root["id"]), [])).items() if k is not None}
-        if not runs or not root.get("data_source_id"):
+        runs = {k: v for k, v in _runs_of(inventory, root).items() if k is not None}
+        if not runs or root.data_source_id is None:
             continue
         last_id = max(runs)
         last = runs[last_id]
         if last["status"] is None and (last["records"] == 0 or last["errors"] > 0):
-            wanted.append((int(root["id"]), int(root["data_source_id"]), last_id))
-    if not wanted:
+            wanted.append((root, last_id))
+    return wanted
+
+
+def _first(row: dict[str, Any], *keys: str) -> Any:
+    return next((row[key] for key in keys if row.get(key) is not None), None)
+
+
+async def _health_endpoint(
+    client: Any, inventory: _Inventory, wanted: list[tuple[FlowNode, int]], access_role: str
+) -> bool:
+    """Latest-run health of every flow from Nexla's monitoring endpoint; False when it is not served.
+
+    Rows are read in either spelling: nexla-sdk's (``origin_node_id``, ``healthStatus``
+    GREEN/YELLOW/RED, ``latestRunId``, ``errorSummary``) or snake_case (``flow_id``,
+    ``health_status`` HEALTHY/WARNING/UNHEALTHY, ``last_run_id``, ``last_run_status``).
+    """
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        try:
+            body = await client.get(HEALTH_FLOWS_PATH, params={
+                "page": page, "size": INVENTORY_PAGE_SIZE, "access_role": access_role})
+        except NexlaError as error:
+            if error.status in (404, 405, 501) and page == 1:
+                return False
+            raise
+        found = body.get("data", body.get("flows")) if isinstance(body, dict) else body
+        found = [row for row in found or [] if isinstance(row, dict)]
+        rows += found
+        meta = body.get("meta") if isinstance(body, dict) else None
+        pages = _first(meta, "pages_count", "page_count", "pageCount") if isinstance(meta, dict) else None
+        if len(found) < INVENTORY_PAGE_SIZE or (pages is not None and page >= int(pages)):
+            break
+        page += 1
+    by_origin = {int(node): row for row in rows if str(node := _first(row, "origin_node_id", "flow_id")).isdigit()}
+    for root, last_id in wanted:
+        row = by_origin.get(root.id)
+        if row is None:
+            continue
+        run_id = _first(row, "latestRunId", "latest_run_id", "last_run_id")
+        if run_id is not None and int(run_id) != last_id:
+            continue
+        health = str(_first(row, "healthStatus", "health_status") or "").upper()
+        status = _first(row, "last_run_status", "latestRunStatus") or ("FAILED" if health in _RED else "SUCCESS")
+        summary = _first(row, "errorSummary", "error_summary", "error_message")
+        inventory.last_run[root.id] = _LastRun(last_id, str(status), scrub_text(str(summary)) if summary else None)
+    return True
+
+
+async def _fill_last_run_status(
+    client: Any, inventory: _Inventory, roots: list[FlowNode], concurrency: int, access_role: str
+) -> None:
+    """Look up the latest run's status of the flows whose verdict depends on it, and only those:
+    through the monitoring endpoint (one call) when served, else one run-summary read per flow,
+    in parallel within the client's rate limit."""
+    wanted = _open_last_runs(inventory, roots)
+    if not wanted or await _health_endpoint(client, inventory, wanted, access_role):
         return
 
-    async def fetch(item: tuple[int, int, int]) -> Any:
+    async def fetch(item: tuple[FlowNode, int]) -> Any:
         return await client.get(
-            f"/data_sources/{item[1]}/metrics/run_summary",
+            f"/data_sources/{item[0].data_source_id}/metrics/run_summary",
             params={"groupby": "runId", "orderby": "runId", "page": 1, "size": 5},
         )
 
-    for (root_id, _, last_id), body in zip(wanted, await client.fan_out(fetch, wanted, concurrency=concurrency), strict=True):
+    for (root, last_id), body in zip(wanted, await client.fan_out(fetch, wanted, concurrency=concurrency), strict=True):
         if isinstance(body, BaseException):
             continue
-        metrics = (body or {}).get("metrics") or {}
-        rows = (metrics.get("data") if isinstance(metrics, dict) else metrics) or []
-        row = next((r for r in rows if r.get("runId", r.get("run_id")) == last_id), None)
-        if row is not None and row.get("status"):
-            inventory.last_run_status[root_id] = (str(row["status"]), row.get("error_message"))
-
-
-def _credential_ids(inventory: _Inventory, root: dict[str, Any]) -> list[int]:
-    ids: set[int] = set()
-    for node in _walk(root):
-        resource = _node_resource(node)
-        if resource is None or resource[0] == "data_sets":
-            continue
-        item = inventory.objects[resource[0]].get(resource[1]) or {}
-        cred = item.get("data_credentials_id") or (item.get("data_credentials") or {}).get("id")
-        if isinstance(cred, int):
-            ids.add(cred)
-    return sorted(ids)
+        run = next((r for r in parse_run_page(body).runs if r.run_id == last_id), None)
+        # Real run summaries carry no status: errors and nothing read there is a failed run.
+        status = run.status or ("FAILED" if run.failed else None) if run is not None else None
+        if run is not None and status:
+            inventory.last_run[root.id] = _LastRun(last_id, status, run.error_message)
 
 
 async def _probe_all(
@@ -274,18 +312,12 @@ async def _probe_all(
     results = await client.fan_out(probe, ids, concurrency=concurrency)
     out: dict[int, CredentialHealth] = {}
     for cred_id, result in zip(ids, results, strict=True):
-        name = (inventory.objects["data_credentials"].get(cred_id) or {}).get("name")
-        if isinstance(result, BaseException):
-            message = result.message if isinstance(result, NexlaError) else type(result).__name__
-            ok = False
-        else:
-            body = result if isinstance(result, dict) else {}
-            status = str(body.get("status") or "success").lower()
-            # "success" with connection_verified false means accepted but not checkable (e.g. an
-            # unsupported connector): not a failure.
-            ok = status in {"ok", "success", "verified"}
-            message = scrub_text(str(body.get("message") or status))
-        out[cred_id] = CredentialHealth(id=cred_id, name=name, ok=ok, message=message, used_by_flows=users[cred_id])
+        element = inventory.tree.element(ResourceKind.CREDENTIALS, cred_id)
+        verdict: Probe = probe_verdict(cred_id, result)
+        out[cred_id] = CredentialHealth(
+            id=cred_id, name=element.name if element else None, ok=verdict.passed, verdict=verdict.verdict,
+            retryable=verdict.retryable, message=verdict.message, used_by_flows=users[cred_id],
+        )
     await progress(ProgressEvent(step="probe credentials", message="done", current=len(ids), total=len(ids)))
     return out
 
@@ -293,15 +325,18 @@ async def _probe_all(
 # -- judging ------------------------------------------------------------------------------------
 
 
-def _schedule(source: dict[str, Any]) -> str | None:
-    config = source.get("source_config") or {}
+def _schedule(source: FlowElement | None) -> str | None:
+    if source is None:
+        return None
+    config = source.source_config or {}
+    poll = source.poll_schedule
     candidates = [
         config.get("start.cron"),
         (config.get("start") or {}).get("cron") if isinstance(config.get("start"), dict) else None,
         config.get("cron"),
         config.get("schedule"),
-        source.get("poll_schedule") if isinstance(source.get("poll_schedule"), str) else None,
-        (source.get("poll_schedule") or {}).get("cron") if isinstance(source.get("poll_schedule"), dict) else None,
+        poll if isinstance(poll, str) else None,
+        poll.get("cron") if isinstance(poll, dict) else None,
     ]
     return next((c for c in candidates if isinstance(c, str) and croniter.is_valid(c)), None)
 
@@ -313,68 +348,54 @@ def _interval_s(cron: str, now: datetime) -> float:
     return max((latest - before).total_seconds(), 1.0)
 
 
-def _runs(rows: list[dict[str, Any]]) -> dict[int | None, dict[str, Any]]:
-    """Metric rows collapsed per run id: records, errors and the latest reporting time."""
-    runs: dict[int | None, dict[str, Any]] = {}
-    for row in rows:
-        run_id = row.get("run_id", row.get("runId"))
-        key = int(run_id) if run_id is not None else None
-        run = runs.setdefault(key, {"records": 0, "errors": 0, "at": None, "status": None})
-        run["records"] += int(row.get("records") or 0)
-        run["errors"] += int(row.get("errors") or 0)
-        moment = to_datetime(row.get("reporting_date") or row.get("lastWritten"))
-        if moment and (run["at"] is None or moment > run["at"]):
-            run["at"] = moment
-        run["status"] = row.get("status") or run["status"]
-    return runs
-
-
 def _judge(
-    root: dict[str, Any],
+    root: FlowNode,
     inventory: _Inventory,
     thresholds: HealthThresholds,
     credentials: dict[int, CredentialHealth],
     now: datetime,
 ) -> FlowHealth:
-    flow_id = int(root["id"])
-    source_id = root.get("data_source_id")
-    source = inventory.objects["data_sources"].get(int(source_id)) if source_id else None
-    status = str(root.get("status") or (source or {}).get("status") or "").upper() or None
+    tree = inventory.tree
+    source = tree.source_of(root)
+    status = tree.status_of(root)
     findings: list[tuple[Verdict, str]] = []
 
     def find(verdict: Verdict, reason: str) -> None:
         findings.append((verdict, reason))
 
-    if status in _BAD_STATUSES:
+    if status in BAD_STATUSES:
         find("critical", f"flow status is {status}")
-    elif status in _PAUSED_STATUSES:
+    elif status in PAUSED_STATUSES:
         find(thresholds.paused, "flow is paused")
-    elif status in _NEW_STATUSES:
+    elif status in NEW_STATUSES:
         find("warning", f"flow was never activated (status {status})")
 
     paused, errored = [], []
-    for node in _walk(root):
-        resource = _node_resource(node)
+    for node in root.walk():
+        resource = node.resource
         if resource is None or node is root:
             continue
-        node_status = str(node.get("status") or "").upper()
-        label = f"{resource[0]}/{resource[1]}"
-        if node_status in _BAD_STATUSES:
+        label = f"{resource[0].value}/{resource[1]}"
+        if node.state in BAD_STATUSES:
             errored.append(label)
-        elif node_status in _PAUSED_STATUSES and status not in _PAUSED_STATUSES:
+        elif node.state in PAUSED_STATUSES and status not in PAUSED_STATUSES:
             paused.append(label)
     if errored:
         find("critical", f"resources in ERROR: {', '.join(errored)}")
     if paused:
         find("warning", f"resources paused in an active flow: {', '.join(paused)}")
 
-    cred_ids = _credential_ids(inventory, root)
+    cred_ids = tree.credential_ids(root)
     for cred_id in cred_ids:
         probe = credentials.get(cred_id)
-        if probe is not None and not probe.ok:
+        if probe is None:
+            continue
+        if probe.verdict == "failed":
             find("critical", f"credential {cred_id} failed its probe: {probe.message}")
+        elif probe.verdict == "unknown" and probe.retryable:
+            find("unknown", f"credential {cred_id} could not be probed now (retry later): {probe.message}")
 
-    runs = _runs(inventory.metrics.get(flow_id, []))
+    runs = _runs_of(inventory, root)
     numbered = {run_id: run for run_id, run in runs.items() if run_id is not None}
     last_id = max(numbered) if numbered else None
     last_at = max((run["at"] for run in runs.values() if run["at"]), default=None)
@@ -386,9 +407,11 @@ def _judge(
 
     if last_id is not None:
         last = numbered[last_id]
-        looked_up, message = inventory.last_run_status.get(flow_id, (None, None))
-        last_status = str(last["status"] or looked_up or "").upper()
-        if last_status in _BAD_STATUSES or (not last_status and last["errors"] and not last["records"]):
+        looked_up = inventory.last_run.get(root.id)
+        last_status = str(last["status"] or (looked_up.status if looked_up else None) or "").upper()
+        message = looked_up.message if looked_up else None
+        # A failed run is critical whatever it read; without any status, errors and nothing read is a failure.
+        if last_status in BAD_STATUSES or (not last_status and last["errors"] and not last["records"]):
             detail = f": {scrub_text(message)}" if message else f" ({last['errors']} errors, {last['records']} records)"
             find("critical", f"last run {last_id} failed{detail}")
     if rate is not None and rate > thresholds.critical_error_rate:
@@ -398,10 +421,10 @@ def _judge(
     if thresholds.min_records is not None and records < thresholds.min_records:
         find("warning", f"{records} records in the window, fewer than the minimum {thresholds.min_records}")
 
-    cron = _schedule(source or {})
+    cron = _schedule(source)
     interval = _interval_s(cron, now) if cron else None
     age = (now - last_at).total_seconds() if last_at else None
-    running = status not in _PAUSED_STATUSES | _NEW_STATUSES
+    running = status not in PAUSED_STATUSES | NEW_STATUSES
     if age is not None and running:
         if thresholds.max_age_s is not None:
             if age > 2 * thresholds.max_age_s:
@@ -414,16 +437,16 @@ def _judge(
             elif age > thresholds.warn_intervals * interval:
                 find("warning", f"last run {_human(age)} ago: {age / interval:.1f} schedule intervals ({cron})")
     elif last_at is None and running:
-        find("warning", "no run recorded yet")
+        find("warning", "no run recorded yet (the flow never ran)")
 
     verdict: Verdict = max((v for v, _ in findings), key=lambda v: VERDICT_RANK[v], default="healthy")
     return FlowHealth(
-        flow_id=flow_id,
-        name=root.get("name") or (source or {}).get("name"),
+        flow_id=root.id,
+        name=root.name or (source.name if source else None),
         status=status,
         verdict=verdict,
         reasons=[reason for v, reason in sorted(findings, key=lambda f: -VERDICT_RANK[f[0]]) if v != "healthy"],
-        source_id=int(source_id) if source_id else None,
+        source_id=root.data_source_id,
         schedule=cron,
         expected_interval_s=interval,
         last_run_at=last_at,
@@ -466,16 +489,14 @@ async def check_health(
     else:
         await _list_all_flows(client, request, inventory, progress)
         selected, missing = _select_roots(inventory, request)
-    roots = [inventory.roots[root_id] for root_id in sorted(selected)]
+    roots = sorted((root for root in inventory.tree.flows if root.id in selected), key=lambda root: root.id)
     await _fill_missing_objects(client, inventory, roots, request.per_page)
-    if roots and not inventory.metrics_seen:
-        await _fill_missing_metrics(client, inventory, roots, request.concurrency)
-    await _fill_last_run_status(client, inventory, roots, request.concurrency)
+    await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
 
     users: dict[int, list[int]] = {}
     for root in roots:
-        for cred_id in _credential_ids(inventory, root):
-            users.setdefault(cred_id, []).append(int(root["id"]))
+        for cred_id in inventory.tree.credential_ids(root):
+            users.setdefault(cred_id, []).append(root.id)
     credentials = (
         await _probe_all(client, inventory, users, request.concurrency, progress) if request.thresholds.probe_credentials else {}
     )
@@ -483,7 +504,7 @@ async def check_health(
     flows = []
     for root in roots:
         thresholds = request.thresholds
-        override = request.overrides.get(int(root["id"]))
+        override = request.overrides.get(root.id)
         if override:
             thresholds = HealthThresholds.model_validate({**thresholds.model_dump(), **threshold_fields(override)})
         flows.append(_judge(root, inventory, thresholds, credentials, now))
@@ -503,8 +524,9 @@ async def check_health(
         missing=missing,
         credentials=sorted(credentials.values(), key=lambda c: c.id),
         thresholds=request.thresholds,
+        retryable=any(flow.verdict == "unknown" for flow in flows),
     )
-    tally = ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in ("critical", "warning", "healthy"))
+    tally = ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in ("critical", "unknown", "warning", "healthy"))
     await progress(ProgressEvent(step="verdict", message=f"{overall} ({tally})"))
     if request.alert_webhook is not None and should_alert(request.alert_on, overall):
         url = request.alert_webhook.get_secret_value()
@@ -515,11 +537,15 @@ async def check_health(
     return report
 
 
-def request_bound(flows: int, per_page: int, credentials: int, suspicious_runs: int = 0, constant: int = 3) -> int:
-    """The upper bound on API requests of a full check: the flow-list pages (one more when N is a
-    multiple of per_page), one probe per distinct credential, one run-summary read per flow whose
-    latest run wrote nothing or reported errors, plus ``constant`` (authentication)."""
-    return math.floor(flows / per_page) + 1 + credentials + suspicious_runs + constant
+def request_bound(flows: int, per_page: int, credentials: int, suspicious_runs: int = 0, constant: int = 1) -> int:
+    """The upper bound on API requests of a full check: the inventory pages, the run-metrics pages
+    (the metrics listing stops once it has seen every flow), one probe per distinct credential,
+    the latest-run lookups (one monitoring call, or one per flow whose verdict depends on it when
+    the server lacks it: ``suspicious_runs``), plus ``constant`` (authentication)."""
+    inventory_pages = math.floor(flows / INVENTORY_PAGE_SIZE) + 1
+    metric_pages = max(1, math.ceil(flows / per_page)) if flows else 0
+    lookups = 0 if not suspicious_runs else 1 + suspicious_runs
+    return inventory_pages + metric_pages + credentials + lookups + constant
 
 
 __all__ = [

@@ -14,11 +14,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from nexla_ops.domain import ProbeVerdict
 from nexla_ops.resources import parse_flow_kind
 
-Verdict = Literal["healthy", "warning", "critical"]
-# Verdicts from best to worst: the worst finding decides a flow, the worst flow the report.
-VERDICT_RANK: dict[str, int] = {"healthy": 0, "warning": 1, "critical": 2}
+Verdict = Literal["healthy", "warning", "unknown", "critical"]
+# Verdicts from best to worst: the worst finding decides a flow, the worst flow the report. An
+# unknown (the API could not tell) outranks a warning but never hides a critical finding.
+VERDICT_RANK: dict[str, int] = {"healthy": 0, "warning": 1, "unknown": 2, "critical": 3}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -173,6 +175,9 @@ class HealthCheckRequest(BaseModel):
     alert_webhook: SecretStr | None = Field(default=None, description="URL to POST a JSON summary to; never shown")
     alert_on: Literal["warning", "critical", "always"] = "warning"
     per_page: int = Field(default=100, ge=1, le=1000)
+    access_role: Literal["collaborator", "operator", "admin", "owner"] = Field(
+        default="collaborator", description="flows shared with you at this role or higher (owner: only yours)"
+    )
     concurrency: int = Field(default=8, ge=1, le=64)
     max_flows_listed: int = Field(default=500, ge=1, description="flows in the report; unhealthy ones come first")
 
@@ -195,6 +200,9 @@ class CredentialHealth(BaseModel):
     id: int
     name: str | None = None
     ok: bool
+    verdict: ProbeVerdict = "passed"
+    # unknown because the API failed: probe again later
+    retryable: bool = False
     message: str
     used_by_flows: list[int] = Field(default_factory=list)
 
@@ -245,14 +253,18 @@ class HealthReport(BaseModel):
     credentials: list[CredentialHealth] = Field(default_factory=list)
     thresholds: HealthThresholds
     alert: AlertOutcome | None = None
+    # The API failed for some flow: check again later (exit 6).
+    retryable: bool = False
 
     @property
     def exit_code(self) -> int:
-        """5 when the check fails (see :mod:`nexla_ops.operations.health`), 4 when a selected flow or
-        resource does not exist (a mistyped id in a cron job must not pass silently), 1 when only
-        the alert failed, else 0."""
+        """5 when the check fails (see :mod:`nexla_ops.operations.health`), 6 when it could not
+        judge every flow (API outage: retry), 4 when a selected flow or resource does not exist
+        (a mistyped id in a cron job must not pass silently), 1 when only the alert failed, else 0."""
         if self.overall == "critical" or (self.fail_on == "warning" and self.overall == "warning"):
             return 5
+        if self.overall == "unknown":
+            return 6
         if self.missing:
             return 4
         if self.alert is not None and self.alert.attempted and not self.alert.delivered:

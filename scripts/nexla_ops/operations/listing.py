@@ -2,21 +2,29 @@
 
 Filters the API does not apply server-side are applied here while paging, so a result holds up to
 ``limit`` matching rows and, when more exist, ``has_more=True`` with a ``next_cursor`` to resume
-exactly where it stopped. Nothing is silently dropped.
+exactly where it stopped. Nothing is silently dropped: a result cut to fit a size budget
+(``max_result_chars``, what an MCP result may hold) also ends with ``has_more`` and a cursor.
+
+Lists ask for ``access_role=collaborator`` by default: real Nexla returns only what the caller
+owns without it, and collaborator means "shared with me at any role", i.e. everything reachable.
+The API page size follows ``limit`` (at least 100, at most 1000), so 1000 rows cost one call.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from nexla_ops.domain import FlowTree
 from nexla_ops.operations.cursor import cursor_error, decode_cursor, encode_cursor
 from nexla_ops.redaction import redact
-from nexla_ops.resources import ResourceKind, parse_kind
+from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
 
 API_PAGE_SIZE = 100
 MAX_LIMIT = 1000
+AccessRole = Literal["collaborator", "operator", "admin", "owner"]
 SUMMARY_FIELDS = ("id", "name", "status", "type", "owner", "updated_at")
 _TYPE_KEYS = ("source_type", "sink_type", "credentials_type", "connector_type", "code_type", "flow_type")
 
@@ -33,6 +41,10 @@ class ListQuery(BaseModel):
     fields: list[str] | None = Field(default=None, description="Return these fields instead of the compact summary.")
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="Rows in this page of results.")
     cursor: str | None = Field(default=None, description="next_cursor of a previous result to continue from.")
+    access_role: AccessRole = Field(
+        default="collaborator",
+        description="Resources shared with you at this role or higher (collaborator: everything you can reach; owner: yours).",
+    )
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -59,16 +71,22 @@ class ResourceDetail(BaseModel):
     resource: dict[str, Any]
 
 
-_CURSOR_FIELDS = {"page": int, "offset": int}
+_CURSOR_FIELDS = {"page": int, "offset": int, "per_page": int}
 
 
-def _position(cursor: str | None) -> tuple[int, int]:
-    """(API page, offset inside it) to resume from; ValueError naming ``cursor`` when it is not ours."""
+def page_size(limit: int) -> int:
+    """The API page size for a list of ``limit`` rows: at least the default, at most the API's maximum."""
+    return max(API_PAGE_SIZE, min(limit, MAX_LIMIT))
+
+
+def _position(cursor: str | None, limit: int) -> tuple[int, int, int]:
+    """(API page, offset inside it, page size) to resume from; ValueError naming ``cursor`` when it is not ours."""
     state = decode_cursor(cursor, fields=_CURSOR_FIELDS)
     page, offset = int(state.get("page", 1)), int(state.get("offset", 0))
-    if page < 1:
+    per_page = int(state.get("per_page", page_size(limit) if cursor is None else API_PAGE_SIZE))
+    if page < 1 or not 1 <= per_page <= MAX_LIMIT:
         raise cursor_error("its page is out of range")
-    return page, offset
+    return page, offset, per_page
 
 
 def _resource_type(row: dict[str, Any]) -> str | None:
@@ -118,7 +136,7 @@ def _matches(row: dict[str, Any], query: ListQuery, project_members: set[int] | 
     if query.status and str(row.get("status") or "").upper() != query.status.upper():
         return False
     if query.owner:
-        owner = row.get("owner") if isinstance(row.get("owner"), dict) else {}
+        owner: dict[str, Any] = row["owner"] if isinstance(row.get("owner"), dict) else {}
         ids = {str(owner.get("id")), str(row.get("owner_id"))}
         if query.owner not in ids and query.owner.lower() != str(owner.get("email") or "").lower():
             return False
@@ -135,70 +153,79 @@ async def _project_members(client: Any, query: ListQuery) -> set[int] | None:
         return None
     if query.kind == ResourceKind.PROJECTS:
         return {query.project_id}
-    tree = await client.get(f"/projects/{query.project_id}/flows")
-    members: set[int] = set()
-    for key in ("data_sources", "data_sets", "data_sinks", "data_credentials"):
-        if key == query.kind.value:
-            members.update(int(item["id"]) for item in (tree or {}).get(key) or [] if "id" in item)
+    tree = FlowTree.parse(await client.get(f"/projects/{query.project_id}/flows"))
     if query.kind == ResourceKind.FLOWS:
-        members.update(int(node["id"]) for node in (tree or {}).get("flows") or [])
-    return members
+        return {root.id for root in tree.flows}
+    if query.kind in (*FLOW_RESOURCE_KINDS, ResourceKind.CREDENTIALS):
+        # The nodes say what is in the project's flows even when the element lists are brief or absent.
+        members = {res[1] for node in tree.nodes() if (res := node.resource) is not None and res[0] == query.kind}
+        return members | {item.id for item in getattr(tree, query.kind.value)}
+    return set()
 
 
-def flow_rows(tree: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per root flow of a flow tree: id, name, status, node counts, source id."""
+def flow_rows(body: Any) -> list[dict[str, Any]]:
+    """One row per root flow of a flow tree: id, name, status, owner and tags (those of its
+    source), node counts, source id."""
+    tree = FlowTree.parse(body)
     rows = []
-    for root in (tree or {}).get("flows") or []:
+    for root in tree.flows:
         counts = {"data_sources": 0, "data_sets": 0, "data_sinks": 0}
         statuses: set[str] = set()
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            for key, kind in (("data_source_id", "data_sources"), ("data_set_id", "data_sets"), ("data_sink_id", "data_sinks")):
-                if node.get(key):
-                    counts[kind] += 1
-            if node.get("status"):
-                statuses.add(str(node["status"]))
-            stack.extend(node.get("children") or [])
+        for node in root.walk():
+            resource = node.resource
+            if resource is not None:
+                counts[resource[0].value] += 1
+            if node.status:
+                statuses.add(node.status)
+        source = tree.source_of(root)
+        owner = source.owner if source is not None and source.owner else None
+        owner_id = source.owner_id if source is not None else None
         rows.append({
-            "id": root.get("id"),
-            "name": root.get("name"),
-            "status": root.get("status"),
-            "type": root.get("flow_type"),
-            "owner": None,
-            "updated_at": root.get("updated_at"),
-            "data_source_id": root.get("data_source_id"),
-            "project_id": root.get("project_id"),
+            "id": root.id,
+            "name": root.name or (source.name if source else None),
+            "status": root.status,
+            "type": root.flow_type,
+            "owner": {"id": owner.get("id"), "email": owner.get("email")} if owner else (
+                {"id": owner_id} if owner_id is not None else None),
+            "owner_id": owner_id if owner_id is not None else (owner or {}).get("id"),
+            "tags": source.tags if source is not None else [],
+            "updated_at": root.updated_at,
+            "data_source_id": root.data_source_id,
+            "project_id": root.project_id,
             "node_counts": counts,
             "node_statuses": sorted(statuses),
         })
     return rows
 
 
-async def _fetch_page(client: Any, kind: ResourceKind, page: int) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"page": page, "per_page": API_PAGE_SIZE}
-    if kind == ResourceKind.FLOWS:
-        params["flows_only"] = 1
+async def _fetch_page(client: Any, query: ListQuery, page: int, per_page: int) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"page": page, "per_page": per_page, "access_role": query.access_role}
+    if query.kind == ResourceKind.FLOWS:
+        if not (query.tag or query.owner):
+            # Tags and owners live on the flow's source element, which flows_only leaves out.
+            params["flows_only"] = 1
         return flow_rows(await client.get("/flows", params=params))
-    data = await client.get(kind.path, params=params)
+    data = await client.get(query.kind.path, params=params)
     if isinstance(data, dict):
         data = data.get("data") or []
     return list(data or [])
 
 
-async def list_resources(client: Any, query: ListQuery) -> ListResult:
+async def list_resources(client: Any, query: ListQuery, *, max_result_chars: int | None = None) -> ListResult:
     """List resources of ``query.kind`` matching every filter, ``query.limit`` rows at a time.
 
     Pages through the API until ``limit`` matches are found or the collection ends; when it
-    stops early the result has ``has_more=True`` and a ``next_cursor``. Rows are compact
-    summaries (flows: one row per root flow with node counts) unless ``fields`` is given.
+    stops early (or the rows would pass ``max_result_chars`` of JSON) the result has
+    ``has_more=True`` and a ``next_cursor``. Rows are compact summaries (flows: one row per root
+    flow with node counts) unless ``fields`` is given.
     """
-    page, offset = _position(query.cursor)
+    page, offset, per_page = _position(query.cursor, query.limit)
     members = await _project_members(client, query)
     items: list[dict[str, Any]] = []
+    size = 0
     seen_first_ids: set[Any] = set()
     while True:
-        rows = await _fetch_page(client, query.kind, page)
+        rows = await _fetch_page(client, query, page, per_page)
         # Some collections (flows) ignore paging and repeat the same page; stop instead of looping.
         first = rows[0].get("id") if rows else None
         if rows and first in seen_first_ids:
@@ -208,10 +235,15 @@ async def list_resources(client: Any, query: ListQuery) -> ListResult:
             row = rows[position]
             if not _matches(row, query, members):
                 continue
+            here = encode_cursor({"page": page, "offset": position, "per_page": per_page})
             if len(items) == query.limit:
-                return _result(query, items, encode_cursor({"page": page, "offset": position}))
-            items.append(redact(select_fields(row, query.fields) if query.kind != ResourceKind.FLOWS or query.fields else row))
-        if len(rows) < API_PAGE_SIZE:
+                return _result(query, items, here)
+            item = redact(select_fields(row, query.fields) if query.kind != ResourceKind.FLOWS or query.fields else row)
+            size += len(json.dumps(item, default=str, separators=(",", ":"))) + 1
+            if max_result_chars is not None and items and size > max_result_chars:
+                return _result(query, items, here)
+            items.append(item)
+        if len(rows) < per_page:
             return _result(query, items, None)
         page, offset = page + 1, 0
 

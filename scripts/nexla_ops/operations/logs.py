@@ -1,7 +1,8 @@
 """Run logs of a resource or flow (triage of a failed run lives in :mod:`nexla_ops.operations.triage`).
 
 Logs are read from ``GET /data_flows/{kind}/{id}/logs``, which needs a run id and a time window
-in unix seconds. When the caller gives no run id, the latest run (highest run id) is used and the
+in epoch milliseconds (``from``/``to``). Both reply shapes are parsed by
+:class:`nexla_ops.domain.LogsPage`. When the caller gives no run id, the latest run (highest run id) is used and the
 window is taken from that run's start and end with a margin. Every page is read; nothing is
 dropped silently: a result carries ``has_more`` and a ``next_cursor`` when it holds only part.
 """
@@ -14,34 +15,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from nexla_ops.domain import LogEntry, LogsPage, RunSummary, epoch_ms, normalise_level, to_datetime
+from nexla_ops.domain.metrics import LEVEL_RANK as _LEVEL_RANK
+from nexla_ops.domain.metrics import LEVELS
 from nexla_ops.operations.cursor import cursor_error, decode_cursor, encode_cursor
-from nexla_ops.operations.metrics import (
-    MAX_PAGES,
-    RunSummary,
-    Target,
-    fetch_runs,
-    resolve_target,
-    to_datetime,
-)
+from nexla_ops.operations.metrics import MAX_PAGES, Target, fetch_runs, resolve_target
 from nexla_ops.redaction import redact
 from nexla_ops.resources import parse_kind
 
-LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
-_LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
-_LEVEL_ALIASES = {"WARNING": "WARN", "FATAL": "ERROR", "CRITICAL": "ERROR", "SEVERE": "ERROR", "TRACE": "DEBUG"}
 # A run's log lines can be stamped a little before its recorded start or after its end.
 WINDOW_MARGIN = timedelta(minutes=5)
 # Without start/end times, a run is assumed to have finished within a day of its last write.
 FALLBACK_LOOKBACK = timedelta(days=1)
 LOG_PAGE_SIZE = 200
-
-
-def normalise_level(value: str | None) -> str | None:
-    """Map a level name to DEBUG/INFO/WARN/ERROR (WARNING -> WARN, FATAL -> ERROR); None stays None."""
-    if value is None:
-        return None
-    upper = str(value).strip().upper()
-    return _LEVEL_ALIASES.get(upper, upper)
 
 
 class LogQuery(BaseModel):
@@ -84,18 +70,6 @@ class LogQuery(BaseModel):
         return self
 
 
-class LogEntry(BaseModel):
-    """One log line of a run."""
-
-    timestamp: datetime | None = None
-    level: str | None = None
-    message: str = ""
-    resource_type: str | None = None
-    resource_id: int | None = None
-    run_id: int | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
 class LogsResult(BaseModel):
     """Matching log lines of one run, oldest first."""
 
@@ -113,21 +87,6 @@ class LogsResult(BaseModel):
     note: str | None = None
 
 
-def _entry(raw: dict[str, Any]) -> LogEntry:
-    resource_id = raw.get("resource_id")
-    run_id = raw.get("run_id", raw.get("runId"))
-    details = raw.get("details")
-    return LogEntry(
-        timestamp=to_datetime(raw.get("timestamp", raw.get("time"))),
-        level=normalise_level(raw.get("level")),
-        message=str(raw.get("message") or ""),
-        resource_type=raw.get("resource_type"),
-        resource_id=int(resource_id) if isinstance(resource_id, int | str) and str(resource_id).isdigit() else None,
-        run_id=int(run_id) if isinstance(run_id, int | str) and str(run_id).isdigit() else None,
-        details=redact(details) if isinstance(details, dict) else ({"value": redact(details)} if details else {}),
-    )
-
-
 def run_window(run: RunSummary | None) -> tuple[datetime, datetime]:
     """The time window that holds a run's log lines: its start/end with a margin on both sides."""
     now = datetime.now(UTC)
@@ -139,7 +98,7 @@ def run_window(run: RunSummary | None) -> tuple[datetime, datetime]:
         # Nexla run ids are the run's start time in epoch milliseconds; use that when it looks like one.
         start = to_datetime(run.run_id) if run.run_id > 10**12 else None
     start = start or datetime.fromtimestamp(0, tz=UTC)
-    if end is None or (run.status or "").upper() in {"RUNNING", "IN_PROGRESS", "PROCESSING"}:
+    if end is None or run.running:
         end = now
     return start - WINDOW_MARGIN, end + WINDOW_MARGIN
 
@@ -152,17 +111,19 @@ async def read_run_logs(
     page = 1
     params = {
         "run_id": run_id,
-        "from": int(window_from.timestamp()),
-        "to": int(window_to.timestamp()) + 1,
+        "from": epoch_ms(window_from),
+        "to": epoch_ms(window_to) + 1,
         "per_page": LOG_PAGE_SIZE,
     }
     while page <= MAX_PAGES:
         body = await client.get(f"/data_flows/{target.kind.value}/{target.id}/logs", params={**params, "page": page})
-        rows = (body or {}).get("logs") or []
-        entries.extend(_entry(row) for row in rows if isinstance(row, dict))
-        meta = (body or {}).get("meta") or {}
-        page_count = meta.get("pageCount", meta.get("page_count"))
-        if not rows or (page_count is not None and page >= int(page_count)) or (page_count is None and len(rows) < LOG_PAGE_SIZE):
+        parsed = LogsPage.parse(body)
+        rows = parsed.logs
+        # Documented entries carry no run id: the page is the run's (the request named it).
+        entries.extend(row.model_copy(update={"details": redact(row.details), "run_id": row.run_id or run_id})
+                       for row in rows)
+        page_count = parsed.meta.page_count if parsed.meta is not None else None
+        if not rows or (page_count is not None and page >= page_count) or (page_count is None and len(rows) < LOG_PAGE_SIZE):
             break
         page += 1
     epoch = datetime.fromtimestamp(0, tz=UTC)

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from nexla_ops.domain import FlowTree
 from nexla_ops.operations.guidance import step
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.resources import ResourceKind
@@ -23,6 +24,8 @@ COUNTED_KINDS = (
     ResourceKind.PROJECTS,
 )
 PAGE_SIZE = 100
+# Counts mean "what you can reach": real Nexla lists only what the caller owns without it.
+REACHABLE = {"access_role": "collaborator"}
 EXAMPLE_SPEC = "examples/orders_to_parquet.yaml"
 
 
@@ -50,7 +53,7 @@ class QuickstartReport(BaseModel):
 
 async def _count(client: Any, kind: ResourceKind) -> int:
     total = 0
-    async for _ in client.paginate(kind.path, per_page=PAGE_SIZE):
+    async for _ in client.paginate(kind.path, params=REACHABLE, per_page=PAGE_SIZE):
         total += 1
     return total
 
@@ -61,12 +64,12 @@ async def _count_flows(client: Any) -> tuple[int, int]:
     page = 1
     seen: set[int] = set()
     while True:
-        tree = await client.get("/flows", params={"flows_only": 1, "page": page, "per_page": PAGE_SIZE})
-        roots = [node for node in (tree or {}).get("flows") or [] if isinstance(node, dict)]
-        fresh = [node for node in roots if int(node["id"]) not in seen]
-        seen.update(int(node["id"]) for node in fresh)
+        body = await client.get("/flows", params={**REACHABLE, "flows_only": 1, "page": page, "per_page": PAGE_SIZE})
+        roots = FlowTree.parse(body).flows
+        fresh = [node for node in roots if node.id not in seen]
+        seen.update(node.id for node in fresh)
         total += len(fresh)
-        active += sum(1 for node in fresh if str(node.get("status") or "").upper() == "ACTIVE")
+        active += sum(1 for node in fresh if node.state == "ACTIVE")
         if len(roots) < PAGE_SIZE or not fresh:
             return total, active
         page += 1

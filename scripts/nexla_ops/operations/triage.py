@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from nexla_ops.operations.logs import LogEntry, read_run_logs, run_window
-from nexla_ops.operations.metrics import RunSummary, Target, fetch_runs, resolve_target
+from nexla_ops.domain import LogEntry, RunSummary
+from nexla_ops.operations.logs import read_run_logs, run_window
+from nexla_ops.operations.metrics import Target, fetch_runs, resolve_target
 from nexla_ops.resources import ResourceKind, parse_kind
 
 
@@ -85,6 +86,9 @@ class TriageReport(BaseModel):
     likely_cause: str
     next_step: str
     last_success: RunComparison | None = None
+    # The newest run, when it is later and clean: the flow has recovered since this run.
+    newer_success_run_id: int | None = None
+    note: str | None = None
     lines_read: int = 0
 
 
@@ -126,6 +130,21 @@ _TRANSFORM = re.compile(
 )
 _QUARANTINE = re.compile(r"quarantin|malformed|could not parse|cannot parse|bad record", re.IGNORECASE)
 _WRITE = re.compile(r"write|permission|read-only|read only|disk full|no space|sink|destination", re.IGNORECASE)
+
+
+# A run's summary line saying how it ended, e.g. "Run 1695442864636 finished: FAILED".
+_FINISHED_FAILED = re.compile(r"\b(?:finished|ended|completed)\W+(?:with\W+)?(?:FAILED|FAILURE|ERROR)\b", re.IGNORECASE)
+# Record errors summarised in a line: "errors=5" (Nexla's summary lines) or "472 record error(s)".
+_ERROR_COUNT = re.compile(r"\berrors=(\d+)|\b(\d+) record errors?\b|\b(\d+) record error\(s\)", re.IGNORECASE)
+
+
+def _error_count(line: LogEntry) -> int:
+    """Record errors a line summarises (``details.errors``, or a count in its text); 0 if none."""
+    value = line.details.get("errors")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    found = _ERROR_COUNT.search(line.message)
+    return int(next(group for group in found.groups() if group)) if found else 0
 
 
 def _detail_text(details: dict[str, Any]) -> str:
@@ -281,13 +300,10 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     error_lines = sum(1 for line in problems if line.level == "ERROR")
     warnings = len(problems) - error_lines
     # Record-level errors are summarised in WARN lines carrying a count (details.errors).
-    counted = sum(
-        line.details["errors"] for line in problems
-        if isinstance(line.details.get("errors"), int) and not isinstance(line.details.get("errors"), bool)
-    )
+    counted = sum(_error_count(line) for line in problems)
     errors = max(error_lines, counted, run.errors)
     verdict: Literal["failed", "errors", "clean", "no_runs"]
-    if (run.status or "").upper() in {"FAILED", "FAILURE", "ERROR", "ERRORED", "ABORTED"}:
+    if run.failed or any(_FINISHED_FAILED.search(line.message) for line in lines if line.log_type == "SUMMARY"):
         verdict = "failed"
     elif errors or problems:
         verdict = "errors"
@@ -304,10 +320,19 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
             f"Read every line of the run: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
             f"--run-id {run.run_id}"
         )
+    # Recovered means the newest run is later and clean, not merely that some later run was.
+    latest = runs[0]
+    newer = latest if latest.run_id > run.run_id and latest.succeeded and not latest.errors else None
+    note = (
+        f"run {newer.run_id} succeeded after run {run.run_id}: the flow has recovered; fix the cause only if it can recur"
+        if newer is not None and verdict != "clean" else None
+    )
     return TriageReport(
         target=target,
         run=run,
         verdict=verdict,
+        newer_success_run_id=newer.run_id if newer is not None and verdict != "clean" else None,
+        note=note,
         total_errors=errors,
         total_warnings=warnings,
         groups=ordered[: request.max_groups],

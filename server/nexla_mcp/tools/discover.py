@@ -15,6 +15,7 @@ from nexla_ops.operations.quickstart import QuickstartReport
 from nexla_ops.operations.quickstart import quickstart as quickstart_op
 
 from ..registry import ToolName
+from ..results import MAX_RESULT_CHARS
 from ..runtime import invoke
 from .params import Cursor, Fields, Kind, Limit, ResourceId
 
@@ -45,6 +46,8 @@ async def list_resources(
                 kind=kind, name=name, status=status, owner=owner, project_id=project_id, tag=tag,
                 fields=fields, limit=limit, cursor=cursor,
             ),
+            # Stop at a cursor before the size guard would cut rows without one.
+            max_result_chars=MAX_RESULT_CHARS - 2_000,
         ),
     )
 

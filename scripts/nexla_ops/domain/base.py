@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class NexlaModel(BaseModel):
@@ -71,20 +71,9 @@ class Resource(NexlaModel):
 
 
 class PageMeta(NexlaModel):
-    """``meta`` of the logs, flow-metrics and run-summary envelopes (camelCase on the wire)."""
+    """``meta`` of the logs, flow-metrics and run-summary envelopes (camelCase or snake_case on the wire)."""
 
-    current_page: int | None = None
-    page_count: int | None = None
-    total_count: int | None = None
-    per_page: int | None = None
-
-    model_config = ConfigDict(
-        extra="allow",
-        populate_by_name=True,
-        alias_generator=lambda name: {
-            "current_page": "currentPage",
-            "page_count": "pageCount",
-            "total_count": "totalCount",
-            "per_page": "perPage",
-        }.get(name, name),
-    )
+    current_page: int | None = Field(None, validation_alias=AliasChoices("currentPage", "current_page"))
+    page_count: int | None = Field(None, validation_alias=AliasChoices("pageCount", "page_count", "pages_count"))
+    total_count: int | None = Field(None, validation_alias=AliasChoices("totalCount", "total_count"))
+    per_page: int | None = Field(None, validation_alias=AliasChoices("perPage", "per_page"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, Field, GetJsonSchemaHandler
+from pydantic import BaseModel, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 
 from nexla_ops.errors import ExitCode, NexlaError

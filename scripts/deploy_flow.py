@@ -77,6 +77,7 @@ def render(result: Any) -> str:
     if isinstance(result, ValidationReport):
         lines = [f"deployment {result.name!r}: {'valid' if result.ok else 'INVALID'}"]
         lines += [f"  {i.path}: {i.message}" for i in result.issues]
+        lines += [f"  warning: {w.path}: {w.message}" for w in result.warnings]
         lines += [
             f"  {c.path}{f' {c.id}' if c.id is not None else ''}: {c.status}{f' ({c.message})' if c.message else ''}"
             for c in result.credentials

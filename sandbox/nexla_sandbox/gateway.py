@@ -140,6 +140,8 @@ class Gateway:
         return auth.principal(self.store, user_id) if user_id is not None else None
 
     async def injected(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+        # Only faults with a status reach here: status None only delays, status 0 drops the connection.
+        assert fault.status is not None
         extra: dict[str, Any] = {}
         headers = {}
         if fault.retry_after is not None:

@@ -37,6 +37,8 @@ def spec_data(name: str = "orders-to-parquet", **overrides: Any) -> dict[str, An
                           "config": {"path": "analytics/orders/", "data_format": "parquet", "file_compression": "snappy"}}],
         "activate": True,
         "discovery_timeout_s": 20,
+        # The guide's flatten and filter have no official Nexla equivalent; the sandbox runs the authoring form.
+        "transform_dialect": "authoring",
     }
     data.update(overrides)
     return data

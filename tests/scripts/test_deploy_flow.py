@@ -88,3 +88,24 @@ def test_the_guide_example_applies_and_writes_parquet(sandbox, sandbox_env):
     run_reply = sandbox.control.post(f"{sandbox.base_url}/_sandbox/sources/{body['source_id']}/run").json()
     assert run_reply["status"] != "FAILED"
     assert list((sandbox.data_dir / "s3" / "analytics" / "orders").rglob("*.parquet"))
+
+
+def test_a_transform_with_no_official_equivalent_fails_validate_and_plan_then_the_authoring_dialect_warns(
+        sandbox, sandbox_env, tmp_path):
+    write_demo_data(sandbox.data_dir)
+    env = {**sandbox_env, SECRET_ENV: "demo-secret-value"}
+    official = tmp_path / "official.yaml"
+    official.write_text(spec_yaml(transform_dialect="official"))
+    checked = run("validate", "--spec", str(official), env=env)
+    assert checked.returncode == 5
+    assert "nexsets[0].transform.operations[0]: operations[0] (flatten): no official Nexla equivalent" in checked.stdout
+    assert "nexsets[0].transform.operations[2]: operations[2] (filter)" in checked.stdout
+    planned = run("plan", "--spec", str(official), "--json", env=env)
+    assert planned.returncode == 2
+    assert [i["path"] for i in json.loads(planned.stdout)["error"]["issues"]] == [
+        "nexsets[0].transform.operations[0]", "nexsets[0].transform.operations[2]"]
+    authoring = tmp_path / "authoring.yaml"
+    authoring.write_text(spec_yaml())
+    warned = run("validate", "--spec", str(authoring), env=env)
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert "warning: transform_dialect:" in warned.stdout and "real Nexla does not document" in warned.stdout

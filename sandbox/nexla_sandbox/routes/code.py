@@ -6,6 +6,8 @@ transforms hold a string. ``access_roles`` is rendered as ``{"roles": [...]}`` h
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import Route
 
 from nexla_sandbox.errors import ApiError, bad_request
@@ -33,7 +35,7 @@ def check_code(kind: str, body: dict) -> None:
 
 def make(kind: str):
     def create(ctx: Ctx, body: dict) -> dict:
-        fields = {"name": require_str(body, "name"), **{k: require_str(body, k) for k in REQUIRED}}
+        fields: dict[str, Any] = {"name": require_str(body, "name"), **{k: require_str(body, k) for k in REQUIRED}}
         check_code(kind, body)
         for name in ("code_config", "custom_config"):
             optional_dict(body, name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import Route
 
 from nexla_sandbox.connectors import check_config_path, check_connector_type
@@ -17,7 +19,7 @@ OPTIONAL = ("description", "template_config", "vendor_endpoint_id", "tags")
 def create(ctx: Ctx, body: dict) -> dict:
     config = optional_dict(body, "sink_config") or {}
     check_config_path(config, "sink_config.path")
-    fields = {"name": require_str(body, "name"),
+    fields: dict[str, Any] = {"name": require_str(body, "name"),
               "sink_type": check_connector_type("sink_type", str(require_str(body, "sink_type"))), "status": "INIT",
               "sink_config": config}
     optional_dict(body, "template_config")

@@ -6,6 +6,8 @@ create response and stays stored for the runtime's webhook route (``api_keys[*].
 
 from __future__ import annotations
 
+from typing import Any
+
 import secrets
 
 from starlette.routing import Route
@@ -31,7 +33,7 @@ def check_config(body: dict) -> None:
 
 
 def create(ctx: Ctx, body: dict) -> dict:
-    fields = {"name": require_str(body, "name"),
+    fields: dict[str, Any] = {"name": require_str(body, "name"),
               "source_type": check_connector_type("source_type", str(require_str(body, "source_type"))),
               "status": "INIT", "source_config": optional_dict(body, "source_config") or {}}
     check_config(body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.routing import Route
 
 from nexla_sandbox.errors import bad_request
@@ -33,7 +35,7 @@ def create(ctx: Ctx, body: dict) -> dict:
 
 
 def update(ctx: Ctx, record: dict, body: dict) -> dict:
-    fields = {}
+    fields: dict[str, Any] = {}
     if "name" in body:
         fields["name"] = require_str(body, "name")
     if "description" in body:

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import pathlib
 import random
+from typing import Any
 
 ORDERS_PATH = "ingest/orders/"
 STATUSES = ("NEW", "PAID", "SHIPPED", "DELIVERED", "CANCELLED")
@@ -36,7 +37,7 @@ class DemoData:
 
 def _order(rng: random.Random, number: int) -> dict:
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
-    items = [
+    items: list[dict[str, Any]] = [
         {"sku": rng.choice(_SKUS), "qty": rng.randint(1, 5), "price": round(rng.uniform(2, 250), 2)}
         for _ in range(rng.randint(1, 4))
     ]

@@ -247,7 +247,7 @@ def encode_table(table: pa.Table, data_format: str, compression: str) -> bytes:
     """Serialise a table as an output file's bytes."""
     if data_format == "parquet":
         buffer = io.BytesIO()
-        pq.write_table(table, buffer, compression=None if compression == "none" else compression)
+        pq.write_table(table, buffer, compression=compression)  # type: ignore[arg-type]  # validated at create
         return buffer.getvalue()
     records = table.to_pylist()
     if data_format == "json":

@@ -123,6 +123,7 @@ class _Handlers:
         kind = _kind_of(request)
         record = self._resource(request, kind)
         start = _day(request.query_params, "from", True)
+        assert start is not None  # required=True raises instead of answering None
         end = _day(request.query_params, "to", False)
         days: dict[str, dict[str, int]] = defaultdict(lambda: {"records": 0, "size": 0, "errors": 0})
         for row in self.runtime.ledger.metrics(kind, record["id"]):

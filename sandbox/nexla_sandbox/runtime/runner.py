@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 import pyarrow as pa
-from nexla_ops.transform import TransformSpecError, apply_transform
+from nexla_ops.transform import TransformLimitError, TransformSpecError, apply_transform, transform_problems
 
 from nexla_sandbox.state.flows import FlowIndex
 from nexla_sandbox.state.store import Store, now_iso
@@ -151,7 +151,7 @@ class FlowRun:
                                    [(item.key, tables[item.key].num_rows) for item in pending[("source", source_id)]])
 
     def _active_sinks(self, index: FlowIndex) -> list[tuple[dict, dict]]:
-        found = []
+        found: list[tuple[dict, dict]] = []
         stack = list(index.sets_of_source(self.source["id"]))
         while stack:
             data_set = stack.pop(0)
@@ -213,8 +213,14 @@ class FlowRun:
             try:
                 result = apply_transform(spec, table)
             except TransformSpecError as exc:
-                raise RunFault(f"nexset {data_set['id']} has an invalid transform: {exc}", "data_sets",
-                               data_set["id"]) from exc
+                # A valid transform can still stop: at a limit, or a nexla.custom script refused or killed.
+                if isinstance(exc, TransformLimitError):
+                    cause = "stopped at a transform limit"
+                elif transform_problems(spec):
+                    cause = "has an invalid transform"
+                else:
+                    cause = "has a transform the sandbox could not run"
+                raise RunFault(f"nexset {data_set['id']} {cause}: {exc}", "data_sets", data_set["id"]) from exc
             out[key] = result.table
             if key not in processed:
                 error_count += result.error_count

@@ -175,7 +175,7 @@ def resolve(store: Store, entry: Any, *, need_roles: bool) -> tuple[str, int, li
                     match = store.list("orgs", {key: entry[key]})
                     target_id = match[0]["id"] if match else None
         found = target_id is not None and store.get("orgs", target_id) is not None
-    if not found:
+    if not found or target_id is None:
         raise AccessorError(f"{kind} accessor {target_id if target_id is not None else '?'} does not exist", "id")
     return kind, int(target_id), list(dict.fromkeys(roles))
 

@@ -72,7 +72,8 @@ def record(store: Store, kind: str, item_id: int, event: str, info: RequestInfo,
     """Append one entry; ``event`` is create, update, delete or an action name (activate, ...)."""
     diff = changes(before, after)
     subject = after or before or {}
-    owner = store.get("users", subject.get("owner_id")) if subject.get("owner_id") else None
+    owner_id = subject.get("owner_id")
+    owner = store.get("users", owner_id) if owner_id else None
     entry = {
         "item_type": ITEM_TYPES.get(kind, kind),
         "item_id": int(item_id),

@@ -71,8 +71,9 @@ def _seed(store: Store, previous_keys: dict[str, str]) -> None:
                             owner_id=0, org_id=org["id"])
         user_ids[label] = user["id"]
         store.update("users", user["id"], {"owner_id": user["id"]})
-        org = store.get("orgs", org["id"])
-        assert org is not None
+        reread = store.get("orgs", org["id"])
+        assert reread is not None
+        org = reread
         members = [*org["members"], {"id": user["id"], "is_admin": is_admin, "status": "ACTIVE"}]
         orgs[org_name] = store.update("orgs", org["id"], {"members": members})
         store.db.execute("INSERT INTO service_keys (label, user_id, key) VALUES (?, ?, ?)",

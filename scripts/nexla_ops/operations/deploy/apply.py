@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from nexla_ops.domain.errors import error_document
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.operations.deploy.plan import DeployPlan, PlannedChange, build_plan
 from nexla_ops.operations.deploy.recovery import PendingCreate, create_resource, delete_resource, find_created, retrying
@@ -231,10 +232,10 @@ class _Apply:
             if change.kind != "data_credentials":
                 continue
             credential_id = self.ids[change.path]
-            ok, message = await probe(self.client, credential_id)
-            if not ok:
+            verdict = await probe(self.client, credential_id)
+            if verdict.failed:
                 self.step = "credentials"
-                raise DeployFailure("credentials", f"{change.path}: credential {credential_id} failed its probe: {message}",
+                raise DeployFailure("credentials", f"{change.path}: credential {credential_id} failed its probe: {verdict.message}",
                                     hint="Check the credential fields (and the environment variables they come from).")
 
     def request_body(self, change: PlannedChange) -> dict[str, Any]:
@@ -429,13 +430,6 @@ async def rollback(client: Any, journal: Journal, progress: ProgressCallback = n
                     lambda: retrying(client, lambda: client.put(f"/flows/{flow_id}/activate", params={"all": 1})))
     return report
 
-def _error_dict(error: BaseException) -> dict[str, Any]:
-    to_dict = getattr(error, "to_dict", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    return {"type": type(error).__name__, "message": str(error), "exit_code": 1}
-
-
 async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallback = no_progress) -> DeployResult:
     """Validate, plan and apply ``spec``; verify; roll back on any failure.
 
@@ -468,7 +462,7 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
             else await rollback(client, runner.journal, progress)
         if not isinstance(error, Exception):
             raise
-        failure = _error_dict(error)
+        failure = error_document(error).as_json()
         failure["message"] = f"{failure.get('message')} (rolled back: {undo.summary})"
         return DeployResult(
             name=spec.name, status="rolled_back", plan=plan, validation=report, failed_step=runner.step,

@@ -21,8 +21,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_serializer
 
-from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, DestinationSpec, FlowSpec, NexsetSpec
+from nexla_ops.operations.deploy.spec import (
+    CredentialDef,
+    CredentialRef,
+    DestinationSpec,
+    FlowSpec,
+    NexsetSpec,
+    SpecError,
+    SpecIssue,
+)
 from nexla_ops.operations.deploy.state import Existing, credential_keys, discover, name_conflicts, parent_of
+from nexla_ops.operations.deploy.validate import check_transform_spec, sent_transform
 from nexla_ops.redaction import redact
 
 Action = Literal["create", "update", "delete", "unchanged", "use", "detect", "conflict"]
@@ -117,21 +126,27 @@ def matches(current: Any, wanted: Any) -> bool:
     return bool(current == wanted)
 
 
-def official_transform(transform: dict[str, Any]) -> dict[str, Any]:
+def official_transform(nexset: NexsetSpec, spec: FlowSpec) -> dict[str, Any] | list[Any]:
     """The transform as deploy sends it: the one place a spec's transform becomes a request body.
 
-    Today the spec's transform is sent as written. Converting the authoring form into Nexla's
-    official one (Jolt operations, ``nexla.custom``) belongs here, with validate refusing, before
-    anything is sent, an authoring operation that has no official equivalent.
+    In the default official dialect that is Nexla's documented ``{version, data_maps, transforms,
+    custom_config}`` (authoring operations converted); with ``transform_dialect: authoring`` the
+    spec's transform as written, which only the local sandbox runs.
     """
-    return transform
+    return sent_transform(nexset.transform, spec.transform_dialect)
 
 
-def nexset_transform_body(nexset: NexsetSpec) -> dict[str, Any]:
+def nexset_transform_body(nexset: NexsetSpec, spec: FlowSpec) -> dict[str, Any]:
     """The transform half of a nexset body, paired as the OpenAPI's ``DataSetMutable`` pairs it."""
     if nexset.transform is not None:
-        return {"has_custom_transform": False, "transform": official_transform(nexset.transform)}
+        return {"has_custom_transform": False, "transform": official_transform(nexset, spec)}
     return {"has_custom_transform": True, "transform_id": nexset.transform_id}
+
+
+def transform_issues(spec: FlowSpec) -> list[SpecIssue]:
+    """Every inline transform problem that leaves the plan without a body to send (as validate names them)."""
+    return [issue for index, nexset in enumerate(spec.nexsets) if nexset.transform is not None
+            for issue in check_transform_spec(f"nexsets[{index}]", nexset.transform, spec.transform_dialect)]
 
 
 class _Builder:
@@ -261,7 +276,7 @@ class _Builder:
             path = f"nexsets[{index}]"
             refs: dict[str, str] = {}
             owned: dict[str, Any] = {"parent_data_set_id": self.id_or_ref(parent_path, refs, "parent_data_set_id"),
-                                     **nexset_transform_body(nexset)}
+                                     **nexset_transform_body(nexset, self.spec)}
             if nexset.description is not None:
                 owned["description"] = nexset.description
             record = self.existing.nexsets.get(nexset.name)
@@ -332,7 +347,14 @@ def sink_parent_name(spec: FlowSpec, sink: DestinationSpec) -> str | None:
 
 
 def build_plan(spec: FlowSpec, existing: Existing, conflicts: list[dict[str, Any]]) -> DeployPlan:
-    """The plan for ``spec`` given what exists (pure: no request)."""
+    """The plan for ``spec`` given what exists (pure: no request).
+
+    Raises SpecError when a nexset's transform is invalid or has no official form: the plan would
+    have no body to show for it.
+    """
+    issues = transform_issues(spec)
+    if issues:
+        raise SpecError(issues)
     builder = _Builder(spec, existing, conflicts)
     builder.project()
     builder.credentials()
@@ -364,4 +386,5 @@ __all__ = [
     "placeholder",
     "plan_deployment",
     "sink_parent_name",
+    "transform_issues",
 ]

@@ -7,11 +7,12 @@ Shape (every field documented in :func:`spec_json_schema`)::
     credential: {id: 12}               # or {name, type, fields: {key: value | {from_env: VAR}}}
     source: {name, type, config: {...}}
     nexsets:                           # a chain: the first derives from the source's detected nexset
-      - {name, transform: {version: 1, operations: [...]}}   # or transform_id: 7
+      - {name, transform: {version: 1, transforms: [...]}}   # official Nexla form, a Jolt list, or transform_id: 7
     destinations:
       - {name, type, config: {...}, from: <nexset name>, credential: {...}}
     activate: true
     discovery_timeout_s: 60
+    transform_dialect: official        # or authoring: send {version: 1, operations: [...]} as written (sandbox only)
 
 Secrets never live in the file: a credential field may be ``{from_env: VAR}``, read at validate time.
 """
@@ -23,7 +24,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
@@ -111,8 +112,10 @@ class NexsetSpec(_Strict):
 
     name: str = Field(min_length=1, description="Nexset name (unique within the deployment).")
     description: str | None = Field(default=None, description="Optional description.")
-    transform: dict[str, Any] | None = Field(
-        default=None, description="Inline transform {version, operations: [...]} (see TRANSFORMS.md)."
+    transform: dict[str, Any] | list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Inline transform: the official {version, data_maps, transforms: [...], custom_config}, a bare "
+        "Jolt list, or the authoring {version: 1, operations: [...]} (converted to the official form; see TRANSFORMS.md).",
     )
     transform_id: int | None = Field(default=None, ge=1, description="A reusable transform's id instead of an inline one.")
 
@@ -151,6 +154,13 @@ class FlowSpec(_Strict):
     activate: bool = Field(default=True, description="Activate the whole flow after apply.")
     discovery_timeout_s: float = Field(
         default=60.0, gt=0, le=3600, description="How long to wait for the source's detected nexset."
+    )
+    transform_dialect: Literal["official", "authoring"] = Field(
+        default="official",
+        description="official: nexset transforms are sent in Nexla's documented format (authoring operations "
+        "converted; one with no official equivalent is a validation error). authoring: the authoring "
+        "{version: 1, operations: [...]} is sent as written; only the local sandbox runs it, real Nexla does not "
+        "document it.",
     )
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nexla_ops.domain.flows import FlowTree
 from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowSpec
 
 FLOW_KINDS = ("data_sources", "data_sets", "data_sinks")
@@ -93,15 +94,6 @@ async def project_flow_sources(client: Any, project_id: int) -> set[int]:
     return ids
 
 
-def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop(0)
-        out.append(current)
-        stack.extend(current.get("children") or [])
-    return out
-
-
 async def read_flow(client: Any, source_id: int) -> dict[str, Any]:
     """The flow tree of a source, as returned by GET /data_sources/{id}/flow."""
     return await client.get(f"/data_sources/{source_id}/flow") or {}
@@ -114,11 +106,11 @@ async def flow_resources(client: Any, tree: dict[str, Any]) -> dict[str, dict[in
         for item in tree.get(kind) or []:
             if item.get("id"):
                 found[kind][int(item["id"])] = item
-    for root in tree.get("flows") or []:
-        for node in _walk(root):
-            for key, kind in (("data_source_id", "data_sources"), ("data_set_id", "data_sets"), ("data_sink_id", "data_sinks")):
-                if node.get(key) and int(node[key]) not in found[kind]:
-                    found[kind][int(node[key])] = await client.get(f"/{kind}/{node[key]}")
+    for node in FlowTree.parse(tree).nodes():
+        resource = node.resource
+        if resource is not None and resource[1] not in found[resource[0].value]:
+            kind, resource_id = resource[0].value, resource[1]
+            found[kind][resource_id] = await client.get(f"/{kind}/{resource_id}")
     return found
 
 
@@ -164,11 +156,9 @@ async def discover(client: Any, spec: FlowSpec) -> Existing:
     tree = await read_flow(client, int(existing.source["id"]))
     roots = tree.get("flows") or []
     existing.flow_id = int(roots[0]["id"]) if roots else None
-    for root in roots:
-        for node in _walk(root):
-            for key, kind in (("data_source_id", "data_sources"), ("data_set_id", "data_sets"), ("data_sink_id", "data_sinks")):
-                if node.get(key):
-                    existing.node_status[(kind, int(node[key]))] = str(node.get("status") or "")
+    for node in FlowTree.parse(tree).nodes():
+        if node.resource is not None:
+            existing.node_status[(node.resource[0].value, node.resource[1])] = node.status or ""
     resources = await flow_resources(client, tree)
     source_id = int(existing.source["id"])
     wanted_sets = {n.name for n in spec.nexsets}

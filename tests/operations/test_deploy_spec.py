@@ -12,7 +12,7 @@ from tests.helpers.deploy import SECRET_ENV, spec_data, spec_yaml
 def test_guide_example_loads_without_secrets(tmp_path):
     spec = load_spec("examples/orders_to_parquet.yaml")
     assert spec.tag == "nexla-ops:orders-to-parquet"
-    assert spec.credential.fields["secret_access_key"].from_env == "DEMO_S3_SECRET"
+    assert spec.credential.fields["secret_access_key"].from_env == "NEXLA_SECRET_DEMO_S3"
     assert [op["operation"] for op in spec.nexsets[0].transform["operations"]] == ["flatten", "rename", "filter"]
 
 

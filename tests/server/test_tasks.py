@@ -10,7 +10,7 @@ from mcp.shared.exceptions import MCPError
 from nexla_mcp.tasks import TASKS_EXTENSION
 from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers import tasks
-from tests.helpers.deploy import SECRET_ENV, client_for, inventory, spec_data
+from tests.helpers.deploy import SECRET_ENV, client_for, inject_fault, inventory, spec_data
 from tests.helpers.mcp import connect, settings_for, text_of
 
 
@@ -47,8 +47,10 @@ async def test_apply_deployment_as_a_task_reports_progress_and_its_result(sandbo
 
 
 async def test_cancelling_mid_way_rolls_back_everything_the_task_started(sandbox) -> None:
-    # An empty bucket: apply waits in discovery, after creating a credential and a source.
+    # Apply is held in discovery (after creating a credential and a source): the source polls it
+    # makes there are slowed down, so the cancel lands mid-way however fast the sandbox detects.
     (sandbox.data_dir / "s3").mkdir(parents=True, exist_ok=True)
+    inject_fault(sandbox, "GET", r"^/data_sources/\d+$", status=None, count=3, delay_s=2)
     async with client_for(sandbox) as api:
         before = await inventory(api)
     async with connect(settings_for(sandbox), extensions=[tasks.TasksClient()]) as client:

@@ -15,7 +15,7 @@ $(STAMP): $(PY) pyproject.toml setup.py constraints.txt
 
 install: $(STAMP)
 
-test: $(STAMP) browser
+test: $(STAMP) browser typecheck
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 # Headless Chromium for the MCP App view tests (Debian's package; those tests skip without it).

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, computed_field
 
 from nexla_ops.domain.errors import error_document
+from nexla_ops.domain.flows import FlowTree
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.operations.deploy.plan import DeployPlan, PlannedChange, build_plan
 from nexla_ops.operations.deploy.recovery import PendingCreate, create_resource, delete_resource, find_created, retrying
@@ -349,15 +350,9 @@ class _Apply:
 
 
 def _statuses(tree: dict[str, Any]) -> dict[tuple[str, int], str]:
-    out: dict[tuple[str, int], str] = {}
-    stack = list(tree.get("flows") or [])
-    while stack:
-        node = stack.pop()
-        for key, kind in (("data_source_id", "data_sources"), ("data_set_id", "data_sets"), ("data_sink_id", "data_sinks")):
-            if node.get(key):
-                out[(kind, int(node[key]))] = str(node.get("status") or "").upper()
-        stack.extend(node.get("children") or [])
-    return out
+    """Each flow node's status by (kind, id), from the one flow-tree reader."""
+    return {(node.resource[0].value, node.resource[1]): node.state
+            for node in FlowTree.parse(tree).nodes() if node.resource is not None}
 
 
 async def _undo(report: RollbackReport, kind: str, resource_id: int | None, action: str, operation: Any) -> bool:

@@ -23,7 +23,7 @@ import pytest
 
 from nexla_sandbox.runtime.demo import write_demo_data
 from nexla_sandbox.testing import SandboxHandle, running_sandbox
-from tests.docs.recipes import REPO, extract_blocks, run_shell_block
+from tests.docs.recipes import REPO, Block, extract_blocks, run_shell_block
 
 DOCUMENT = "ACCESS_CONTROL.md"
 ROLES = ("collaborator", "operator", "admin", "owner")
@@ -250,3 +250,67 @@ def test_documented_cell(world: World, action: str, item: str, sub: str, role: s
         f"{DOCUMENT} says {role} {'may' if allowed else 'may not'} {action} ({sub}); "
         f"{response.request.method} {response.request.url.path} answered {response.status_code} "
         f"{response.headers.get('X-Sandbox-Error', '')}")
+
+
+def _recipe_block(heading: str) -> str:
+    """The first runnable block under a heading of ACCESS_CONTROL.md, as the document writes it."""
+    text = (REPO / DOCUMENT).read_text()
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    first, last = text.count("\n", 0, start) + 1, text.count("\n", 0, end if end != -1 else len(text)) + 1
+    blocks = [b for b in extract_blocks(DOCUMENT) if first <= b.line <= last]
+    assert blocks, f"{DOCUMENT} has no runnable block under '## {heading}'"
+    return blocks[0].code
+
+
+def _flow_control(sandbox: SandboxHandle, label: str, action: str, flow_id: int,
+                  env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The product's flow_control script, run as a seeded user."""
+    command = f"python scripts/flow_control.py {action} --kind flows --id {flow_id} --json --quiet"
+    return run_shell_block(Block(DOCUMENT, 0, "bash", (), command), {**env, "NEXLA_SERVICE_KEY": sandbox.keys[label]})
+
+
+def test_share_the_whole_pipeline_lets_the_team_pause_and_activate(sandbox: SandboxHandle,
+                                                                  sandbox_env: dict[str, str]) -> None:
+    write_demo_data(sandbox.data_dir)
+    with sandbox.client("admin") as admin:
+        credential = _ok(admin.post("data_credentials", json={"name": "team creds", **CREDENTIAL}))
+        assert isinstance(credential, dict)
+        source = _ok(admin.post("data_sources", json={
+            "name": "team source", "source_type": "s3", "data_credentials_id": credential["id"],
+            "source_config": {"path": "ingest/orders/", "file_format": "json"}}))
+        assert isinstance(source, dict)
+        _ok(admin.put(f"data_sources/{source['id']}/activate"))
+        expanded = _ok(admin.get(f"data_sources/{source['id']}", params={"expand": 1}))
+        assert isinstance(expanded, dict)
+        detected = expanded["data_sets"][0]["id"]
+        derived = _ok(admin.post("data_sets", json={"name": "team clean", "parent_data_set_id": detected,
+                                                    "has_custom_transform": True, "transform": TRANSFORM}))
+        assert isinstance(derived, dict)
+        sink = _ok(admin.post("data_sinks", json={
+            "name": "team out", "sink_type": "s3", "data_credentials_id": credential["id"],
+            "data_set_id": derived["id"], "sink_config": {"path": "out/", "data_format": "json"}}))
+        assert isinstance(sink, dict)
+        env = {**sandbox_env, "SOURCE_ID": str(source["id"]), "NEXSET_ID": str(derived["id"]),
+               "SINK_ID": str(sink["id"]), "CREDENTIAL_ID": str(credential["id"]),
+               "FLOW_ID": str(source["flow_node_id"])}
+        recipe = _recipe_block("No inheritance: share the whole pipeline")
+        done = run_shell_block(Block(DOCUMENT, 0, "bash", (), recipe), env)
+        assert done.returncode == 0, done.stderr
+        # The recipe shares the pieces it names, not the nexset the source detected.
+        team = [a for a in _ok(admin.get(f"data_sets/{detected}/accessors")) if a["type"] == "TEAM"]
+        assert team == []
+
+        def statuses() -> set[str]:
+            return {_ok(admin.get(f"{kind}/{id}"))["status"]  # type: ignore[call-overload]
+                    for kind, id in (("data_sources", source["id"]), ("data_sets", detected),
+                                     ("data_sets", derived["id"]), ("data_sinks", sink["id"]))}
+
+        # `member` is not in data-eng: refused, and nothing changes.
+        before = statuses()
+        refused = _flow_control(sandbox, "member", "pause", source["flow_node_id"], env)
+        assert refused.returncode != 0 and statuses() == before
+        for action, status in (("pause", "PAUSED"), ("activate", "ACTIVE"), ("pause", "PAUSED")):
+            done = _flow_control(sandbox, "operator", action, source["flow_node_id"], env)
+            assert done.returncode == 0, (action, done.stdout, done.stderr)
+            assert statuses() == {status}, action

@@ -47,6 +47,6 @@ class BuildWithSkill(build_py):
 setup(
     packages=_packages(),
     package_dir={"nexla_scripts": "scripts", **ROOTS},
-    package_data={"nexla_sandbox": ["*.json"], "nexla_mcp": ["*.json", "ui/*"]},
+    package_data={"nexla_sandbox": ["*.json"], "nexla_mcp": ["*.json", "ui/*"], "nexla_ops": ["connectors.json"]},
     cmdclass={"build_py": BuildWithSkill},
 )

@@ -147,7 +147,7 @@ async def main_async(work_dir: Path) -> None:
             "NEXLA_API_URL": sandbox.base_url,
             "NEXLA_SERVICE_KEY": sandbox.service_key,
             "NEXLA_AUDIT_LOG": str(work_dir / "audit.jsonl"),
-            "DEMO_S3_SECRET": "demo-secret-not-real",
+            "NEXLA_SECRET_DEMO_S3": "demo-secret-not-real",
         }
         server = StdioServerParameters(command=sys.executable, args=["-m", "nexla_mcp"], env=env, cwd=str(REPO))
         failure: StepFailed | None = None

@@ -32,7 +32,7 @@ EXAMPLES = (
     "python scripts/deploy_flow.py --print-schema",
     "python scripts/deploy_flow.py validate --spec examples/orders_to_parquet.yaml",
     "python scripts/deploy_flow.py plan --spec examples/orders_to_parquet.yaml --json",
-    "DEMO_S3_SECRET=... python scripts/deploy_flow.py apply --spec examples/orders_to_parquet.yaml",
+    "NEXLA_SECRET_DEMO_S3=... python scripts/deploy_flow.py apply --spec examples/orders_to_parquet.yaml",
     "python scripts/deploy_flow.py destroy --spec examples/orders_to_parquet.yaml --yes",
 )
 

@@ -52,7 +52,7 @@ from sandbox_process import SandboxProcess  # tools/ is not a package
 EXAMPLE_SPEC = ROOT / "examples" / "orders_to_parquet.yaml"
 PREFIX = "chaos"
 BATCH_PREFIX = "chaos-batch-"
-SECRET_VAR = "DEMO_S3_SECRET"
+SECRET_VAR = "NEXLA_SECRET_DEMO_S3"
 
 # (status, share of all requests); status 0 drops the connection. Shares are of every request, so
 # each fault's own probability is its share of what the faults before it left over.

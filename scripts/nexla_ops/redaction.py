@@ -31,7 +31,7 @@ _MIN_SECRET_LENGTH = 6
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|api_?keys?|access_?key|private_?key|service_?key|webhook_?key"
     r"|client_?key|authorization|^auth$|cookie|session_?id|signature|credentials?$|_key$|^key$|^pwd$|dsn"
-    r"|connection_?string)",
+    r"|connection_?string|service_?account_?json|credentials?_json)",
     re.IGNORECASE,
 )
 # Keys that match the pattern above by accident: identifiers, types, timestamps and a few

@@ -63,6 +63,11 @@ class ToolName(StrEnum):
     ROTATE_CREDENTIAL = "rotate_credential"
     RUN_BATCH = "run_batch"
     VALIDATE_TRANSFORM = "validate_transform"
+    DESCRIBE_CONNECTOR = "describe_connector"
+    PREVIEW_SOURCE = "preview_source"
+    MANAGE_PROJECT = "manage_project"
+    COPY_FLOW_TO_PROJECT = "copy_flow_to_project"
+    RUN_FLOW = "run_flow"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from nexla_ops.audit import audit_context
 from nexla_ops.operations.guidance import face
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent
 from nexla_ops.redaction import scrub_text
+from nexla_ops.secrets import mcp_policy, secret_policy
 
 from .errors import error_payload
 from .registry import ToolName
@@ -124,8 +125,9 @@ async def invoke(
     ``failed(result)`` says when a returned result is not a success (then ``isError`` is true).
     """
     try:
-        # face("mcp"): next steps and hints come back as tool calls, not shell commands.
-        with audit_context(tool=tool.value), face("mcp"):
+        # face("mcp"): next steps and hints come back as tool calls, not shell commands; secrets
+        # reach only allowed variables (see nexla_ops.secrets).
+        with audit_context(tool=tool.value), face("mcp"), secret_policy(mcp_policy()):
             result = await call(app_state(ctx).client, ProgressBridge(ctx))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
         return error_result(exc, tool)

@@ -9,6 +9,7 @@ tools then talk to it over HTTP exactly as they would to real Nexla.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,10 @@ from pathlib import Path
 from nexla_ops.config import Settings
 
 logger = logging.getLogger("nexla_mcp")
+
+# The example specs read their storage secret from this variable; the sandbox's object stores are
+# local folders that check no secret, so a placeholder lets `--sandbox` deploy its own examples.
+EXAMPLE_SECRET_VAR = "NEXLA_SECRET_DEMO_S3"
 
 
 @contextmanager
@@ -32,6 +37,7 @@ def embedded_sandbox(data_dir: Path | None = None) -> Iterator[Settings]:
     with tempfile.TemporaryDirectory(prefix="nexla-mcp-sandbox-") as scratch:
         directory = data_dir or Path(scratch)
         write_demo_data(directory)
+        os.environ.setdefault(EXAMPLE_SECRET_VAR, "sandbox-placeholder-secret")
         with running_sandbox(data_dir=directory) as sandbox:
             logger.warning("sandbox with demo data at %s (data in %s)", sandbox.base_url, directory)
             # Other settings (read-only, audit log, timeouts) still come from the environment.

@@ -9,8 +9,10 @@ schema is valid against the published one, and the reverse:
 
 - both sides: ``title`` keywords dropped (property names and descriptions stay);
 - results only: ``default`` dropped, nullable ``anyOf`` folded into ``"type": [T, "null"]``,
-  definitions referenced once inlined at their single use, and the description of an ``enum``
-  dropped (its values say what it holds; one such enum repeated across tools cost a kilobyte).
+  definitions referenced once inlined at their single use, the description of an ``enum``
+  dropped (its values say what it holds; one such enum repeated across tools cost a kilobyte), and
+  type-level descriptions (class docstrings of the result, list items and ``$defs``) dropped, while
+  every property keeps its own description.
 
 Input schemas keep ``default`` (a model needs to know what it may omit) and ``anyOf`` (some clients
 turn tool inputs into function declarations that do not accept a list of types).
@@ -137,10 +139,32 @@ def compact_input_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return _walk(copy.deepcopy(schema), _drop_titles)
 
 
+def _drop_type_descriptions(schema: Any, *, is_property: bool = False) -> Any:
+    """Result schemas keep what a field means (a property's description) but not a class docstring
+    repeated wherever the type appears (the result itself, ``$defs``, list items, enum types)."""
+    if isinstance(schema, list):
+        return [_drop_type_descriptions(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "description" and isinstance(value, str) and not is_property:
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _drop_type_descriptions(sub, is_property=key == "properties") for name, sub in value.items()}
+        elif key in ("enum", "const", "default", "examples", "required"):
+            out[key] = value
+        else:
+            out[key] = _drop_type_descriptions(value)
+    return out
+
+
 def compact_output_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A tool's output schema without titles, defaults, nullable ``anyOf`` or single-use ``$defs``."""
+    """A tool's output schema without titles, defaults, type-level descriptions, nullable ``anyOf`` or
+    single-use ``$defs``."""
 
     def strip(node: dict[str, Any]) -> dict[str, Any]:
         return _drop_enum_descriptions(_drop_defaults(_drop_titles(node)))
 
-    return _walk(_inline_single_use_defs(_walk(copy.deepcopy(schema), strip)), _fold_nullable)
+    lean = _drop_type_descriptions(copy.deepcopy(schema))
+    return _walk(_inline_single_use_defs(_walk(lean, strip)), _fold_nullable)

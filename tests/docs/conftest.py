@@ -46,7 +46,7 @@ def recipe_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "NEXLA_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
             "NEXLA_SANDBOX_ADMIN_KEY": sandbox.service_key,
             "NEXLA_SANDBOX_DATA_DIR": str(sandbox.data_dir),
-            "DEMO_S3_SECRET": "demo-secret-value",
+            "NEXLA_SECRET_DEMO_S3": "demo-secret-value",
             "WORK_DIR": str(tmp_path),
         }
         deployed = _deploy_demo(env)

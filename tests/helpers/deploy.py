@@ -12,7 +12,7 @@ from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, parse_spec
 
-SECRET_ENV = "DEMO_S3_SECRET"
+SECRET_ENV = "NEXLA_SECRET_DEMO_S3"  # the prefix the MCP server allows by default
 MUTATING = ("POST ", "PUT ", "DELETE ", "PATCH ")
 
 TRANSFORM = {

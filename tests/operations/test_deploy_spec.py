@@ -6,13 +6,13 @@ import pytest
 
 from nexla_ops.operations.deploy import SpecError, load_spec, parse_spec, spec_json_schema
 from nexla_ops.operations.deploy.spec import resolve_fields
-from tests.helpers.deploy import spec_data, spec_yaml
+from tests.helpers.deploy import SECRET_ENV, spec_data, spec_yaml
 
 
 def test_guide_example_loads_without_secrets(tmp_path):
     spec = load_spec("examples/orders_to_parquet.yaml")
     assert spec.tag == "nexla-ops:orders-to-parquet"
-    assert spec.credential.fields["secret_access_key"].from_env == "DEMO_S3_SECRET"
+    assert spec.credential.fields["secret_access_key"].from_env == "NEXLA_SECRET_DEMO_S3"
     assert [op["operation"] for op in spec.nexsets[0].transform["operations"]] == ["flatten", "rename", "filter"]
 
 
@@ -56,8 +56,8 @@ def test_missing_environment_variable_names_field_and_variable():
     with pytest.raises(SpecError) as caught:
         resolve_fields(spec.credential.fields, "credential.fields", env={})
     assert caught.value.issues[0].path == "credential.fields.secret_access_key"
-    assert "DEMO_S3_SECRET" in caught.value.issues[0].message
-    assert resolve_fields(spec.credential.fields, "credential.fields", env={"DEMO_S3_SECRET": "s3cr3t!"})["secret_access_key"] == "s3cr3t!"
+    assert SECRET_ENV in caught.value.issues[0].message
+    assert resolve_fields(spec.credential.fields, "credential.fields", env={SECRET_ENV: "s3cr3t!"})["secret_access_key"] == "s3cr3t!"
 
 
 def test_schema_documents_every_top_level_field():

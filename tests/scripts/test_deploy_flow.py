@@ -80,7 +80,7 @@ def test_validate_readable_lines_name_the_spec_path(sandbox_env, tmp_path):
 
 def test_the_guide_example_applies_and_writes_parquet(sandbox, sandbox_env):
     write_demo_data(sandbox.data_dir)
-    env = {**sandbox_env, "DEMO_S3_SECRET": "demo-secret-value"}
+    env = {**sandbox_env, "NEXLA_SECRET_DEMO_S3": "demo-secret-value"}
     result = run("apply", "--spec", "examples/orders_to_parquet.yaml", "--json", env=env)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)["result"]

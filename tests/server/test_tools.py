@@ -116,6 +116,18 @@ async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_pa
         )
         assert deleted["deleted"]
 
+        # Look before deploying, projects and safe copies, run now.
+        assert (await call.ok("describe_connector", {"connector": "s3"}))["roles"] == ["credential", "source", "sink"]
+        looked = await call.ok("preview_source", {"credential_id": credential_id, "path": "ingest/orders/"})
+        assert looked["records"]
+        project = await call.ok("manage_project", {"action": "create", "name": "staging"})
+        staged = await call.ok("copy_flow_to_project", {"flow_id": flow_id, "project_id": project["project_id"]})
+        assert staged["activated"] is False and staged["same_destination"]
+        assert (await call.ok("run_flow", {"id": flow_id}))["finished"] is True
+        staged_name = (await call.ok("get_flow", {"kind": "flows", "id": staged["new_flow_id"]}))["name"]
+        await call.ok("delete_resource", {"kind": "flows", "id": staged["new_flow_id"], "confirm": True,
+                                          "confirm_name": staged_name})
+
         destroyed = await call.ok("destroy_deployment", {"spec": spec, "confirm": True})
         assert destroyed["found"] is True and destroyed["deleted"]
 

@@ -52,12 +52,17 @@ class Notification(NexlaModel):
 
 
 class AsyncTask(NexlaModel):
+    """One ``/async_tasks`` task; ``error`` is an object in the OpenAPI and text on older deployments."""
+
     id: int
     type: str | None = None
     status: str | None = None
+    progress: int | None = None
     result: Any = None
-    error: str | None = None
+    result_url: str | None = None
+    error: Any = None
     created_at: datetime | None = None
+    stopped_at: datetime | None = None
     updated_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -1,33 +1,31 @@
 """Async tasks (``/async_tasks``): discover task types, start one, wait for it, fetch its result.
 
-Status words differ between Nexla deployments, so they are compared case-insensitively against
-two documented sets:
+Nexla's task statuses (``async_task_statuses`` in reference/nexla-openapi.json) are ``pending``,
+``running``, ``completed``, ``failed`` and ``cancelled``: ``completed`` is success, ``failed`` and
+``cancelled`` are failures, anything else is still in progress (compared case-insensitively).
+A failed task's reason is its ``error`` field, which the OpenAPI types as an object and older
+deployments send as text; both become one message. Its end time is ``stopped_at``.
 
-* success: ``completed``, ``complete``, ``success``, ``succeeded``, ``done``
-* failure: ``failed``, ``failure``, ``error``, ``errored``, ``cancelled``, ``canceled``, ``timeout``,
-  ``timed_out``, ``aborted``
-
-Anything else (``queued``, ``pending``, ``running``, ``retry``, ``paused``, ...) is still in
-progress. A failed task's reason is in the SDK's ``error`` field (there is no ``error_message``).
+An unknown task type is answered 404 (explain) or 400 (create) with no body to rely on, so the
+error is built from ``GET /async_tasks/types`` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from nexla_ops.client import AsyncNexlaClient
-from nexla_ops.errors import ExitCode, NexlaError
 from nexla_ops.domain import AsyncTask
+from nexla_ops.errors import ExitCode, NexlaError, NotFoundError, ValidationError
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 
-SUCCESS_STATUSES = frozenset({"completed", "complete", "success", "succeeded", "done"})
-FAILURE_STATUSES = frozenset(
-    {"failed", "failure", "error", "errored", "cancelled", "canceled", "timeout", "timed_out", "aborted"}
-)
+SUCCESS_STATUSES = frozenset({"completed"})
+FAILURE_STATUSES = frozenset({"failed", "cancelled"})
 TERMINAL_STATUSES = SUCCESS_STATUSES | FAILURE_STATUSES
 
 
@@ -74,10 +72,12 @@ class TaskStatus(BaseModel):
     status: str | None = None
     terminal: bool
     succeeded: bool
-    error: str | None = Field(None, description="Why it failed (the API's `error` field).")
+    error: str | None = Field(None, description="Why it failed (the API's `error` field, as text).")
+    progress: int | None = Field(None, description="Percent done, when the API reports it.")
     result: Any = None
+    result_url: str | None = Field(None, description="Where the result can be downloaded, when the API says.")
     created_at: str | None = None
-    finished_at: str | None = None
+    finished_at: str | None = Field(None, description="When it stopped (the API's `stopped_at`).")
     polls: int = Field(0, description="Status reads spent waiting (0 when not waited on).")
 
     @property
@@ -88,12 +88,23 @@ class TaskStatus(BaseModel):
     @classmethod
     def of(cls, body: Any, polls: int = 0) -> TaskStatus:
         task = AsyncTask.model_validate(body)
+        stopped = task.stopped_at or task.finished_at
         return cls(
             id=task.id, type=task.type, status=task.status, terminal=is_terminal(task.status),
-            succeeded=succeeded(task.status), error=task.error, result=task.result,
+            succeeded=succeeded(task.status), error=_error_text(task.error), progress=task.progress,
+            result=task.result, result_url=task.result_url,
             created_at=task.created_at.isoformat() if task.created_at else None,
-            finished_at=task.finished_at.isoformat() if task.finished_at else None, polls=polls,
+            finished_at=stopped.isoformat() if stopped else None, polls=polls,
         )
+
+
+def _error_text(error: Any) -> str | None:
+    """One message from the ``error`` field: text as is, an object by its ``message`` (else as JSON)."""
+    if error is None or error == "" or error == {}:
+        return None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    return error if isinstance(error, str) else json.dumps(error, sort_keys=True)
 
 
 class TaskResult(BaseModel):
@@ -126,21 +137,51 @@ async def list_task_types(client: AsyncNexlaClient) -> TaskTypes:
     return TaskTypes(types=[str(t) for t in body or []])
 
 
+async def _unknown_type(client: AsyncNexlaClient, task_type: str) -> str | None:
+    """The message for a task type the server does not list, or None when it does list it."""
+    known = (await list_task_types(client)).types
+    if task_type in known:
+        return None
+    return f"Unknown async task type {task_type!r}; 'type' must be one of: {', '.join(known)}"
+
+
 async def explain_task_arguments(client: AsyncNexlaClient, task_type: str) -> TaskArguments:
-    """What ``task_type`` needs (``GET /async_tasks/explain_arguments/{type}``)."""
-    if not task_type.strip():
+    """What ``task_type`` needs (``GET /async_tasks/explain_arguments/{type}``).
+
+    Raises NotFoundError naming the known types when the server does not know ``task_type``.
+    """
+    name = task_type.strip()
+    if not name:
         raise ValueError("task_type is empty; pick one from list_task_types")
-    body = await client.get(f"/async_tasks/explain_arguments/{task_type.strip()}")
+    try:
+        body = await client.get(f"/async_tasks/explain_arguments/{name}")
+    except NotFoundError as error:
+        unknown = await _unknown_type(client, name)
+        if unknown is None:
+            raise
+        raise NotFoundError(unknown, status=error.status, resource_type="async_tasks", method=error.method,
+                            path=error.path, hint="Pick a type from list_task_types.") from None
     described = body.get("args", body.get("arguments", body)) if isinstance(body, dict) else body
-    return TaskArguments(type=task_type.strip(), arguments=described)
+    return TaskArguments(type=name, arguments=described)
 
 
 async def create_task(client: AsyncNexlaClient, request: TaskRequest) -> TaskStatus:
-    """Start a task (``POST /async_tasks``); not retried, so it never starts twice."""
+    """Start a task (``POST /async_tasks``); not retried, so it never starts twice.
+
+    Raises ValidationError naming ``type`` and the known types when the server does not know it.
+    """
     body: dict[str, Any] = {"type": request.type, "arguments": request.arguments}
     if request.priority is not None:
         body["priority"] = request.priority
-    return TaskStatus.of(await client.post("/async_tasks", json=body))
+    try:
+        created = await client.post("/async_tasks", json=body)
+    except (ValidationError, NotFoundError) as error:
+        unknown = await _unknown_type(client, request.type)
+        if unknown is None:
+            raise
+        raise ValidationError(unknown, status=error.status, resource_type="async_tasks", method=error.method,
+                              path=error.path, hint="Pick a type from list_task_types.") from None
+    return TaskStatus.of(created)
 
 
 async def get_task(client: AsyncNexlaClient, task_id: int) -> TaskStatus:

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.domain import ErrorDocument, Probe, ProbeVerdict, error_document, probe_verdict
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
+from nexla_ops.operations.rotation_access import RotationDiff, copy_accessors, rotation_diff
 from nexla_ops.redaction import register_secret
 from nexla_ops.resources import ResourceKind
 
@@ -157,6 +158,7 @@ class RotationResult(BaseModel):
     dependents: list[Dependent]
     steps: list[RotationStep]
     error: ErrorDocument | None = Field(default=None, description="the failure that caused a rollback")
+    diff: RotationDiff | None = None
 
     @property
     def exit_code(self) -> int:
@@ -325,6 +327,7 @@ async def rotate_credential(
     if request.dry_run:
         for step, detail in (
             ("create new credential", f"{old.get('credentials_type')} credential named {name!r}"),
+            ("copy accessors", "the old credential's accessors, same roles"),
             ("probe new credential", ""),
             ("pause", f"{sum(d.active for d in dependents)} active dependent(s)"),
             ("switch", f"{len(dependents)} dependent(s) to the new credential"),
@@ -342,6 +345,7 @@ async def rotate_credential(
             new_credential_name=name,
             dependents=dependents,
             steps=run.steps,
+            diff=await rotation_diff(client, old, fields),
         )
 
     body = {"name": name, "credentials_type": old.get("credentials_type"), "credentials": fields}
@@ -355,6 +359,8 @@ async def rotate_credential(
 
     failure: BaseException | None = None
     try:
+        granted = await copy_accessors(client, request.credential_id, run.new_id)
+        await run.note("copy accessors", "done", "; ".join(granted) or "none to copy")
         await _switch_over(run, dependents)
     except (NexlaError, _StepFailed) as error:
         failure = error

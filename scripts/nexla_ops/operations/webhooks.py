@@ -7,18 +7,24 @@ travels in an ``Authorization: Basic base64(api_key)`` header; ``auth="query"`` 
 that refuses the header. The key is registered as a secret: it never appears in results,
 errors or audit lines.
 
-Records go in batches (one JSON array per POST), in order. A batch is retried only when the
-server says it did not take it (429, 503) or the connection never opened, so a retry cannot
-push the same records twice. When a later batch fails, the error says how many records the
-earlier batches already delivered.
+Records go in batches (one JSON array per POST), in order; one XML record goes as one
+``application/xml`` POST. A batch is retried only when the server says it did not take it (429,
+503) or the connection never opened, so a retry cannot push the same records twice. When a later
+batch fails, the error says how many records the earlier batches already delivered.
+
+The webhook answers ``{datasetId, processed}``; a refused key is a 403 with no body, and a source
+that is not ACTIVE gets a 500 ``{error: "Source #<id> is PAUSED"}``, so nothing here depends on a
+JSON body for the refusals. A source looked up by id is checked to be ACTIVE before anything is sent.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -27,23 +33,34 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.client.pipeline import USER_AGENT
 from nexla_ops.client.retry_policy import retry_after_from
-from nexla_ops.errors import NexlaError, ReadOnlyError, error_type_for_status
+from nexla_ops.errors import AuthenticationError, NexlaError, ReadOnlyError, error_type_for_status
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.redaction import register_secret, scrub_text
 
-WEBHOOK_SOURCE_TYPES = ("nexla_rest", "api_push")
+WEBHOOK_SOURCE_TYPES = ("nexla_rest",)
 DEFAULT_BATCH_SIZE = 500
 MAX_ATTEMPTS = 3
 # The server told us it did not process the request: safe to send the same batch again.
 _NOT_PROCESSED = (429, 503)
+# The webhook's documented 500 body for a source that is not ACTIVE.
+_NOT_ACTIVE = re.compile(r"Source #(\d+) is (\w+)")
+
+
+class WebhookSourceNotActive(NexlaError):
+    """The webhook source is not ACTIVE (paused or never activated), so the webhook takes nothing."""
+
+    default_hint = (
+        "Activate the source first (PUT /data_sources/{id}/activate, or activate its flow), then send "
+        "the records again; nothing was accepted."
+    )
 
 
 class WebhookOptions(BaseModel):
     """Query options the webhook understands (each sent as ``=true`` only when set)."""
 
-    include_headers: bool = Field(False, description="Custom request headers become header_<name> attributes.")
-    include_url_params: bool = Field(False, description="Custom URL params become url_param_<name> attributes.")
-    force_schema_detection: bool = Field(False, description="Detect the schema again from these records.")
+    include_headers: bool = Field(False, description="Add the request headers to each record (secrets left out).")
+    include_url_params: bool = Field(False, description="Add the URL query parameters to each record.")
+    force_schema_detection: bool = Field(False, description="Detect the nexset schema again from these records.")
 
     def params(self) -> dict[str, str]:
         return {name: "true" for name, on in self.model_dump().items() if on}
@@ -53,7 +70,12 @@ class WebhookRequest(BaseModel):
     """What to send where. Give ``source_id`` (the URL is looked up) or the full ``url``."""
 
     api_key: SecretStr = Field(description="The webhook source's API key (from its create response).")
-    records: list[dict[str, Any]] = Field(min_length=1, description="Records to push, one object each.")
+    records: list[dict[str, Any]] | None = Field(
+        None, min_length=1, description="Records to push, one object each (JSON). Give this or xml."
+    )
+    xml: str | None = Field(
+        None, description="One record as an XML document, e.g. <root><id>1</id></root>. Give this or records."
+    )
     source_id: int | None = Field(None, ge=1, description="Webhook source whose URL to use.")
     url: str | None = Field(None, description="Full webhook URL, when known; skips the lookup.")
     auth: Literal["header", "query"] = Field(
@@ -81,10 +103,26 @@ class WebhookRequest(BaseModel):
             raise ValueError("url must not carry api_key; pass the key as api_key (sent in a header by default)")
         return value
 
+    @field_validator("xml")
+    @classmethod
+    def _xml_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # A DTD is never needed for one record and is how entity-expansion attacks start.
+        if "<!DOCTYPE" in value.upper() or "<!ENTITY" in value.upper():
+            raise ValueError("xml must not declare a DOCTYPE or entities")
+        try:
+            ElementTree.fromstring(value)
+        except ElementTree.ParseError as error:
+            raise ValueError(f"xml is not well-formed: {error}") from None
+        return value
+
     @model_validator(mode="after")
     def _target(self) -> WebhookRequest:
         if self.source_id is None and self.url is None:
             raise ValueError("give source_id (the webhook source) or url (its full webhook URL)")
+        if (self.records is None) == (self.xml is None):
+            raise ValueError("give records (JSON objects) or xml (one XML record), not both or neither")
         return self
 
 
@@ -108,7 +146,11 @@ def batched(records: Sequence[dict[str, Any]], size: int) -> list[list[dict[str,
 
 
 async def webhook_url(client: AsyncNexlaClient, source_id: int) -> str:
-    """The webhook URL of a webhook source; ValueError naming ``source_id`` if it has none."""
+    """The webhook URL of an ACTIVE webhook source.
+
+    Raises ValueError naming ``source_id`` for a source that is not a webhook source or lists no
+    URL, and WebhookSourceNotActive when it is not ACTIVE (the webhook would refuse every record).
+    """
     source = await client.get(f"/data_sources/{source_id}")
     source_type = (source or {}).get("source_type")
     if source_type not in WEBHOOK_SOURCE_TYPES:
@@ -116,10 +158,21 @@ async def webhook_url(client: AsyncNexlaClient, source_id: int) -> str:
             f"source_id {source_id} is a {source_type!r} source, not a webhook source "
             f"(source_type one of {', '.join(WEBHOOK_SOURCE_TYPES)})"
         )
+    status = source.get("status")
+    if status != "ACTIVE":
+        raise _not_active(source_id, status)
     for key in source.get("api_keys") or []:
         if isinstance(key, dict) and key.get("url"):
             return str(key["url"])
     raise ValueError(f"source_id {source_id} lists no webhook URL in api_keys; pass url explicitly")
+
+
+def _not_active(source_id: int | str, status: str | None) -> WebhookSourceNotActive:
+    return WebhookSourceNotActive(
+        f"Webhook source {source_id} is {status or 'not active'}: activate the source first",
+        resource_type="data_sources", resource_id=source_id,
+        hint=WebhookSourceNotActive.default_hint.replace("{id}", str(source_id)),
+    )
 
 
 async def send_webhook_records(
@@ -128,14 +181,17 @@ async def send_webhook_records(
     """Push ``request.records`` to the webhook, in batches, and return what it accepted.
 
     Raises ReadOnlyError in read-only mode (nothing sent), ValueError for a source that is not a
-    webhook source, and a NexlaError (key scrubbed) when a batch is refused.
+    webhook source, WebhookSourceNotActive for a source that is not ACTIVE, AuthenticationError
+    for a refused key, and a NexlaError (key scrubbed) when a batch is refused otherwise.
     """
     key = request.api_key.get_secret_value()
     register_secret(key)
     if client.settings.read_only:
         raise ReadOnlyError("Read-only mode is on, so the records were not pushed to the webhook")
     url = request.url or await webhook_url(client, request.source_id or 0)
-    chunks = batched(request.records, request.batch_size)
+    chunks: list[list[dict[str, Any]] | str] = (
+        [request.xml] if request.xml is not None else [*batched(request.records or [], request.batch_size)]
+    )
     processed, dataset_id = 0, None
     async with httpx.AsyncClient(timeout=httpx.Timeout(client.settings.timeout_s), follow_redirects=False) as http:
         for number, chunk in enumerate(chunks, start=1):
@@ -149,8 +205,8 @@ async def send_webhook_records(
                 if processed:
                     error.message = f"{error.message} (batches 1-{number - 1} already delivered {processed} records)"
                 raise
-            processed += int(reply.get("processed") or len(chunk))
-            dataset_id = reply.get("dataset_id") or dataset_id
+            processed += int(reply.get("processed") or (1 if isinstance(chunk, str) else len(chunk)))
+            dataset_id = reply.get("datasetId") or dataset_id
     await progress(ProgressEvent(step="send", message="done", current=len(chunks), total=len(chunks)))
     client.audit("send_webhook_records", "data_sources", request.source_id, "ok",
                  processed=processed, batches=len(chunks), dataset_id=dataset_id)
@@ -158,10 +214,11 @@ async def send_webhook_records(
 
 
 async def _send(
-    http: httpx.AsyncClient, url: str, key: str, records: list[dict[str, Any]], request: WebhookRequest
+    http: httpx.AsyncClient, url: str, key: str, records: list[dict[str, Any]] | str, request: WebhookRequest
 ) -> dict[str, Any]:
     params = request.options.params()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    content_type = "application/xml" if isinstance(records, str) else "application/json"
+    headers = {"Content-Type": content_type, "User-Agent": USER_AGENT}
     if request.auth == "query":
         params["api_key"] = key
     else:
@@ -173,7 +230,7 @@ async def _send(
         reraise=True,
     )
     try:
-        response = await retrying(_post_once, http, url, params, headers, records)
+        response: httpx.Response = await retrying(_post_once, http, url, params, headers, records)
     except _NotProcessed as refused:
         raise _error(refused.response, key) from None
     except httpx.TransportError as exc:
@@ -193,9 +250,13 @@ async def _send(
 
 
 async def _post_once(
-    http: httpx.AsyncClient, url: str, params: dict[str, str], headers: dict[str, str], records: list[dict[str, Any]]
+    http: httpx.AsyncClient, url: str, params: dict[str, str], headers: dict[str, str],
+    records: list[dict[str, Any]] | str,
 ) -> httpx.Response:
-    response = await http.post(url, params=params, headers=headers, json=records)
+    if isinstance(records, str):
+        response = await http.post(url, params=params, headers=headers, content=records.encode())
+    else:
+        response = await http.post(url, params=params, headers=headers, json=records)
     if response.status_code in _NOT_PROCESSED:
         raise _NotProcessed(response)
     return response
@@ -215,27 +276,39 @@ def _where(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
+_HINTS = {
+    401: "The webhook API key was refused: use the key issued with this webhook source.",
+    403: "The webhook API key was refused: use the key issued with this webhook source.",
+    404: "No webhook source at this URL: check the source id (it must be a nexla_rest source).",
+    400: "The body must be one JSON object, a non-empty array of objects, or one XML record.",
+}
+
+
 def _error(response: httpx.Response, key: str) -> NexlaError:
+    # Refusals (401/403/404) come with no body on real Nexla: the status alone decides the error.
     try:
         body = response.json()
     except ValueError:
         body = None
     message = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
     message = scrub_text(str(message or response.reason_phrase or "webhook request failed"), [key])
-    hints = {
-        401: "The webhook API key was refused: use the key issued with this webhook source.",
-        404: "No webhook source at this URL: check the source id (it must be a nexla_rest source).",
-        400: "The body must be one JSON object or a non-empty array of objects.",
-    }
-    return error_type_for_status(response.status_code)(
+    inactive = _NOT_ACTIVE.search(message) if response.status_code == 500 else None
+    if inactive:
+        return _not_active(inactive.group(1), inactive.group(2))
+    status = response.status_code
+    error_type = AuthenticationError if status in (401, 403) else error_type_for_status(status)
+    return error_type(
         f"Webhook refused the records: {message}",
-        status=response.status_code,
+        status=status,
         resource_type="data_sources",
         retry_after=retry_after_from(response.headers, body),
-        hint=hints.get(response.status_code),
+        hint=_HINTS.get(status),
         method="POST",
         path=urlsplit(str(response.request.url)).path,
     )
 
 
-__all__ = ["WebhookOptions", "WebhookRequest", "WebhookResult", "batched", "send_webhook_records", "webhook_url"]
+__all__ = [
+    "WebhookOptions", "WebhookRequest", "WebhookResult", "WebhookSourceNotActive", "batched", "send_webhook_records",
+    "webhook_url",
+]

@@ -30,6 +30,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from nexla_ops.secrets import (
+    DotenvRef,
+    EnvRef,
+    KeyringRef,
+    SecretSourceError,
+    as_secret_ref,
+    literal_secret_message,
+    ref_tag,
+    resolve_secret,
+)
+
 TAG_PREFIX = "nexla-ops:"
 
 
@@ -37,17 +48,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class EnvRef(_Strict):
-    """A value read from an environment variable when the spec is used, so the file holds no secret."""
-
-    from_env: str = Field(min_length=1, description="Name of the environment variable holding the value.")
-
-
-_UNION_TAGS = ("env-ref", "literal", "existing-credential", "new-credential")
+_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "literal", "existing-credential", "new-credential")
 
 FieldValue = Annotated[
-    Annotated[EnvRef, Tag("env-ref")] | Annotated[str | int | float | bool, Tag("literal")],
-    Discriminator(lambda value: "env-ref" if isinstance(value, (dict, EnvRef)) else "literal"),
+    Annotated[EnvRef, Tag("env-ref")] | Annotated[KeyringRef, Tag("keyring-ref")]
+    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[str | int | float | bool, Tag("literal")],
+    Discriminator(ref_tag),
 ]
 
 
@@ -70,6 +76,13 @@ class CredentialDef(_Strict):
         default_factory=dict,
         description="Connection fields; write secrets as {from_env: VAR} so the file holds none.",
     )
+
+    @model_validator(mode="after")
+    def _no_literal_secrets(self) -> CredentialDef:
+        refused = [literal_secret_message(k) for k, v in self.fields.items() if isinstance(v, str) and v]
+        if any(refused):
+            raise ValueError("; ".join(m for m in refused if m))
+        return self
 
 
 def _credential_tag(value: Any) -> str:
@@ -279,23 +292,21 @@ def load_spec(path_or_text: str | Path) -> FlowSpec:
 
 
 def resolve_fields(fields: Mapping[str, Any], path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Credential fields with every ``{from_env: VAR}`` replaced by the variable's value.
+    """Credential fields with every secret reference (env, keyring, .env; see :mod:`nexla_ops.secrets`) resolved.
 
-    Raises SpecError naming the field and the variable when a variable is unset or empty.
+    Raises SpecError naming the field and the source when a value is missing or not allowed.
     """
     environ = os.environ if env is None else env
     out: dict[str, Any] = {}
     missing: list[SpecIssue] = []
     for key, value in fields.items():
-        if isinstance(value, Mapping) and set(value) == {"from_env"}:
-            # The plan carries references as plain data ({from_env: VAR}); the spec as EnvRef.
-            value = EnvRef(from_env=str(value["from_env"]))
-        if isinstance(value, EnvRef):
-            found = environ.get(value.from_env)
-            if not found:
-                missing.append(SpecIssue(path=f"{path}.{key}", message=f"environment variable {value.from_env} is not set"))
-                continue
-            out[key] = found
+        # The plan carries references as plain data ({from_env: VAR}); the spec as parsed refs.
+        ref = as_secret_ref(value)
+        if ref is not None:
+            try:
+                out[key] = resolve_secret(ref, key, environ)
+            except SecretSourceError as error:
+                missing.append(SpecIssue(path=f"{path}.{key}", message=str(error)))
         else:
             out[key] = value
     if missing:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-
 from nexla_sandbox.runtime.demo import write_demo_data
 from nexla_sandbox.testing import SandboxHandle, running_sandbox
+
 from tests.docs.recipes import REPO, Block, extract_blocks, run_shell_block
 
 DOCUMENT = "ACCESS_CONTROL.md"
@@ -34,7 +34,7 @@ HOLDER = {"owner": "admin", "admin": "member", "operator": "operator", "collabor
 def documented_matrix() -> dict[tuple[str, str], dict[str, bool]]:
     """(action, covered item) -> {role: allowed}, read from the Roles table of ACCESS_CONTROL.md."""
     text = (REPO / DOCUMENT).read_text()
-    header = re.search(r"^\| Action \| What it covers \|(?P<roles>.*)\|$", text, re.M)
+    header = re.search(r"^\| Action \| What it covers \|(?P<roles>.*)\|$", text, re.MULTILINE)
     assert header, f"{DOCUMENT} has no role matrix (a table starting '| Action | What it covers |')"
     roles = [cell.strip() for cell in header.group("roles").split("|")]
     assert tuple(roles) == ROLES, f"{DOCUMENT}'s matrix columns are {roles}, expected {list(ROLES)}"
@@ -192,6 +192,28 @@ def _request(action: str, item: str, sub: str) -> Request:
     return REQUESTS[(action, item)]
 
 
+def _pipeline(admin: httpx.Client, name: str) -> dict[str, int]:
+    """credential -> source (activated, so it detects a nexset) -> derived nexset -> destination."""
+    def made(kind: str, body: dict) -> dict:
+        record = _ok(admin.post(kind, json={"name": f"{name} {kind}", **body}))
+        assert isinstance(record, dict)
+        return record
+
+    credential = made("data_credentials", CREDENTIAL)
+    source = made("data_sources", {"source_type": "s3", "data_credentials_id": credential["id"],
+                                   "source_config": {"path": "ingest/orders/", "file_format": "json"}})
+    _ok(admin.put(f"data_sources/{source['id']}/activate"))
+    expanded = _ok(admin.get(f"data_sources/{source['id']}", params={"expand": 1}))
+    assert isinstance(expanded, dict)
+    detected = expanded["data_sets"][0]["id"]
+    derived = made("data_sets", {"parent_data_set_id": detected, "has_custom_transform": True,
+                                 "transform": TRANSFORM})
+    sink = made("data_sinks", {"sink_type": "s3", "data_credentials_id": credential["id"],
+                               "data_set_id": derived["id"], "sink_config": {"path": "out/", "data_format": "json"}})
+    return {"credential": credential["id"], "source": source["id"], "flow": source["flow_node_id"],
+            "detected": detected, "derived": derived["id"], "sink": sink["id"]}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with running_sandbox(tmp_path_factory.mktemp("matrix") / "sandbox-data") as sandbox:
@@ -200,26 +222,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         try:
             world = World(sandbox, clients)
             admin = world.admin
-            credential = _ok(admin.post("data_credentials", json={"name": "matrix creds", **CREDENTIAL}))
-            assert isinstance(credential, dict)
-            world.ids["credential"] = credential["id"]
-            source = _ok(admin.post("data_sources", json={"name": "matrix source", **_source(world)}))
-            assert isinstance(source, dict)
-            world.ids.update(source=source["id"], flow=source["flow_node_id"])
-            _ok(admin.put(f"data_sources/{source['id']}/activate"))
-            expanded = _ok(admin.get(f"data_sources/{source['id']}", params={"expand": 1}))
-            assert isinstance(expanded, dict)
-            world.ids["detected"] = expanded["data_sets"][0]["id"]
-            derived = _ok(admin.post("data_sets", json={
-                "name": "matrix clean", "parent_data_set_id": world.ids["detected"],
-                "has_custom_transform": True, "transform": TRANSFORM}))
-            assert isinstance(derived, dict)
-            world.ids["derived"] = derived["id"]
-            sink = _ok(admin.post("data_sinks", json={
-                "name": "matrix out", "sink_type": "s3", "data_credentials_id": credential["id"],
-                "data_set_id": derived["id"], "sink_config": {"path": "out/", "data_format": "json"}}))
-            assert isinstance(sink, dict)
-            world.ids["sink"] = sink["id"]
+            world.ids.update(_pipeline(admin, "matrix"))
             target = _ok(admin.post("data_credentials", json={"name": "matrix share target", **CREDENTIAL}))
             assert isinstance(target, dict)
             world.ids["share_target"] = target["id"]
@@ -252,7 +255,7 @@ def test_documented_cell(world: World, action: str, item: str, sub: str, role: s
         f"{response.headers.get('X-Sandbox-Error', '')}")
 
 
-def _recipe_block(heading: str) -> str:
+def _recipe_block(heading: str) -> Block:
     """The first runnable block under a heading of ACCESS_CONTROL.md, as the document writes it."""
     text = (REPO / DOCUMENT).read_text()
     start = text.index(f"\n## {heading}\n")
@@ -260,7 +263,7 @@ def _recipe_block(heading: str) -> str:
     first, last = text.count("\n", 0, start) + 1, text.count("\n", 0, end if end != -1 else len(text)) + 1
     blocks = [b for b in extract_blocks(DOCUMENT) if first <= b.line <= last]
     assert blocks, f"{DOCUMENT} has no runnable block under '## {heading}'"
-    return blocks[0].code
+    return blocks[0]
 
 
 def _flow_control(sandbox: SandboxHandle, label: str, action: str, flow_id: int,
@@ -274,43 +277,25 @@ def test_share_the_whole_pipeline_lets_the_team_pause_and_activate(sandbox: Sand
                                                                   sandbox_env: dict[str, str]) -> None:
     write_demo_data(sandbox.data_dir)
     with sandbox.client("admin") as admin:
-        credential = _ok(admin.post("data_credentials", json={"name": "team creds", **CREDENTIAL}))
-        assert isinstance(credential, dict)
-        source = _ok(admin.post("data_sources", json={
-            "name": "team source", "source_type": "s3", "data_credentials_id": credential["id"],
-            "source_config": {"path": "ingest/orders/", "file_format": "json"}}))
-        assert isinstance(source, dict)
-        _ok(admin.put(f"data_sources/{source['id']}/activate"))
-        expanded = _ok(admin.get(f"data_sources/{source['id']}", params={"expand": 1}))
-        assert isinstance(expanded, dict)
-        detected = expanded["data_sets"][0]["id"]
-        derived = _ok(admin.post("data_sets", json={"name": "team clean", "parent_data_set_id": detected,
-                                                    "has_custom_transform": True, "transform": TRANSFORM}))
-        assert isinstance(derived, dict)
-        sink = _ok(admin.post("data_sinks", json={
-            "name": "team out", "sink_type": "s3", "data_credentials_id": credential["id"],
-            "data_set_id": derived["id"], "sink_config": {"path": "out/", "data_format": "json"}}))
-        assert isinstance(sink, dict)
-        env = {**sandbox_env, "SOURCE_ID": str(source["id"]), "NEXSET_ID": str(derived["id"]),
-               "SINK_ID": str(sink["id"]), "CREDENTIAL_ID": str(credential["id"]),
-               "FLOW_ID": str(source["flow_node_id"])}
-        recipe = _recipe_block("No inheritance: share the whole pipeline")
-        done = run_shell_block(Block(DOCUMENT, 0, "bash", (), recipe), env)
+        ids = _pipeline(admin, "team")
+        env = {**sandbox_env, "SOURCE_ID": str(ids["source"]), "NEXSET_ID": str(ids["derived"]),
+               "SINK_ID": str(ids["sink"]), "CREDENTIAL_ID": str(ids["credential"]), "FLOW_ID": str(ids["flow"])}
+        done = run_shell_block(_recipe_block("No inheritance: share the whole pipeline"), env)
         assert done.returncode == 0, done.stderr
         # The recipe shares the pieces it names, not the nexset the source detected.
-        team = [a for a in _ok(admin.get(f"data_sets/{detected}/accessors")) if a["type"] == "TEAM"]
+        team = [a for a in _ok(admin.get(f"data_sets/{ids['detected']}/accessors")) if a["type"] == "TEAM"]
         assert team == []
 
         def statuses() -> set[str]:
-            return {_ok(admin.get(f"{kind}/{id}"))["status"]  # type: ignore[call-overload]
-                    for kind, id in (("data_sources", source["id"]), ("data_sets", detected),
-                                     ("data_sets", derived["id"]), ("data_sinks", sink["id"]))}
+            found = [_ok(admin.get(f"{kind}/{ids[key]}")) for kind, key in (
+                ("data_sources", "source"), ("data_sets", "detected"), ("data_sets", "derived"), ("data_sinks", "sink"))]
+            return {record["status"] for record in found if isinstance(record, dict)}
 
         # `member` is not in data-eng: refused, and nothing changes.
         before = statuses()
-        refused = _flow_control(sandbox, "member", "pause", source["flow_node_id"], env)
+        refused = _flow_control(sandbox, "member", "pause", ids["flow"], env)
         assert refused.returncode != 0 and statuses() == before
         for action, status in (("pause", "PAUSED"), ("activate", "ACTIVE"), ("pause", "PAUSED")):
-            done = _flow_control(sandbox, "operator", action, source["flow_node_id"], env)
+            done = _flow_control(sandbox, "operator", action, ids["flow"], env)
             assert done.returncode == 0, (action, done.stdout, done.stderr)
             assert statuses() == {status}, action

@@ -457,9 +457,13 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
     try:
         await runner.run(plan)
     except (Exception, asyncio.CancelledError, KeyboardInterrupt) as error:
-        await _emit(progress, "rollback", f"{runner.step} failed; rolling back")
-        undo = await asyncio.shield(rollback(client, runner.journal, progress)) if isinstance(error, asyncio.CancelledError) \
-            else await rollback(client, runner.journal, progress)
+        async def roll_back() -> RollbackReport:
+            await _emit(progress, "rollback", f"{runner.step} failed; rolling back")
+            return await rollback(client, runner.journal, progress)
+
+        # A cancelled caller must still get everything undone: the whole rollback (its progress
+        # message included, which is itself an await) runs shielded from the cancellation.
+        undo = await asyncio.shield(roll_back()) if isinstance(error, asyncio.CancelledError) else await roll_back()
         if not isinstance(error, Exception):
             raise
         failure = error_document(error).as_json()

@@ -17,7 +17,9 @@ acts as owner on every resource of their org; team members are collaborators on 
 Creating a resource needs active membership of the caller's org. Lists only show resources
 the caller can read; ``access_role=X`` keeps those where the caller's role is exactly X
 (org admins count as owners). A flow's rights are those of its root source, and
-``/flows/{id}/accessors`` edits the source's accessors. Refusals are 403 with a message naming
+``/flows/{id}/accessors`` edits the source's accessors; flow-level activate, pause and run now
+check ``operate`` on the root source only, not on each node (a detected nexset or another user's
+destination need not be shared for the flow's operators to run it). Refusals are 403 with a message naming
 the role that was needed; a missing resource is 404.
 
 Besides accessors, some kinds grant roles by what they are; these rights also decide who may

@@ -57,6 +57,7 @@ def bulk_pause_flows(ctx: Ctx, arguments: dict) -> dict:
     for node_id in _ids(arguments, "flow_ids", required=True) or []:
         try:
             _, _, root = anchor_of_node(ctx, node_id)
+            ctx.access.check(ctx.user, "data_sources", root, "operate", shown_kind="flows")
             set_status(ctx, FlowIndex.build(ctx.store).members("data_sources", root), "PAUSED")
             paused.append(node_id)
         except ApiError as error:

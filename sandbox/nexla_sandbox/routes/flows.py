@@ -72,13 +72,17 @@ def anchor_of_node(ctx: Ctx, node_id: int) -> tuple[str, dict, dict]:
 
 
 def set_status(ctx: Ctx, members: dict[str, list[dict]], status: str) -> None:
-    """Activate or pause every member, then tell the runtime about each source that changed."""
+    """Activate or pause every member, then tell the runtime about each source that changed.
+
+    The caller has checked ``operate`` on what it acts on: a flow-level action needs it on the
+    flow's root source only (a flow's rights are its root's, as ACCESS_CONTROL.md documents),
+    not on each member, which may be a detected nexset nobody shared or another user's destination.
+    """
     event = "activate" if status == "ACTIVE" else "pause"
     changed_sources = []
     with ctx.store.db.transaction():
         for kind in ("data_sinks", "data_sets", "data_sources"):
             for record in members.get(kind, []):
-                ctx.access.check(ctx.user, kind, record, "operate")
                 current = ctx.store.get(kind, record["id"]) or record
                 if current.get("status") != status:
                     updated = ctx.store.update(kind, record["id"], {"status": status})
@@ -104,6 +108,7 @@ def resource_action(kind: str, status: str):
             root = root_of(ctx.store, kind, record)
             if root is None:
                 raise not_found(kind, record["id"])
+            ctx.access.check(ctx.user, "data_sources", root, "operate", shown_kind="flows")
             set_status(ctx, FlowIndex.build(ctx.store).members("data_sources", root), status)
             return tree(ctx, [ctx.get("data_sources", root["id"])])
         set_status(ctx, {kind: [record]}, status)

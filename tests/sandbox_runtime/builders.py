@@ -1,4 +1,4 @@
-"""Builders of flow records straight into the Store, as sandbox-core's routes would create them."""
+"""Builders of flow records straight into the Store, as the sandbox's routes would create them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ GUIDE_TRANSFORM = {
 
 
 class Flow:
-    """Builds flow records straight into the Store, as sandbox-core's routes would."""
+    """Builds flow records straight into the Store, as the sandbox's routes would."""
 
     def __init__(self, store: Store, owner: dict | None = None) -> None:
         self.store = store

@@ -1,6 +1,6 @@
 """The runtime's HTTP routes (samples, metrics, run summary, flow metrics, logs, run-now, webhook).
 
-Served by a small Starlette app that mounts `Runtime.routes()` with sandbox-core's real `Access`
+Served by a small Starlette app that mounts `Runtime.routes()` with the sandbox's real `Access`
 and error rendering, authenticated as the seeded org admin.
 """
 

@@ -1,6 +1,6 @@
 """The sandbox flow runtime: runs pipelines for real on local files.
 
-sandbox-core constructs `Runtime(store, data_dir)`, calls `start()`/`stop()` from the app lifespan,
+The app (`nexla_sandbox/app.py`) constructs `Runtime(store, data_dir)`, calls `start()`/`stop()` from the app lifespan,
 `on_source_activated`/`on_source_paused` when sources or flows change state, the probe methods from
 the credential routes, and mounts `routes()` under the API prefix and `webhook_routes()` at the root.
 

@@ -1,8 +1,8 @@
 """HTTP routes the runtime serves: samples, daily/run/flow metrics, run logs, run-now and the webhook.
 
-Shapes follow the API contract, section 4.6. Authentication is sandbox-core's (the user arrives in
-`request.state.user`); permissions go through `request.app.state.access.require`. Errors are raised
-as sandbox-core's `ApiError`, which its exception handler renders.
+Shapes follow Nexla's OpenAPI (`reference/nexla-openapi.json`). Authentication is the app's (the user
+arrives in `request.state.user`); permissions go through `request.app.state.access.require`. Errors
+are raised as `nexla_sandbox.errors.ApiError`, which the app's exception handler renders.
 """
 
 from __future__ import annotations

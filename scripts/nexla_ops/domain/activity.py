@@ -1,4 +1,4 @@
-"""Server-side audit entries, notifications and async tasks (contract §4.11, §4.13, §4.15)."""
+"""Server-side audit entries, notifications and async tasks, as the API answers them."""
 
 from __future__ import annotations
 

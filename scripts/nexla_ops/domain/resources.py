@@ -1,4 +1,4 @@
-"""Credentials, sources, nexsets, destinations and reusable transforms (contract §4.1-4.4, §4.12)."""
+"""Credentials, sources, nexsets, destinations and reusable transforms, as the API answers them."""
 
 from __future__ import annotations
 

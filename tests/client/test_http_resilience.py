@@ -121,7 +121,9 @@ def test_4xx_never_opens_the_breaker(sandbox, make_settings):
 
 
 async def test_limiter_keeps_a_burst_under_the_server_limit(sandbox, controls, make_settings):
-    controls.rate_limit(20, burst=5)
+    # Headroom over the client's pace (12/s, burst 4) so that a loaded machine delaying a few sends
+    # into one instant stays under; 30 unpaced requests at once would still bounce off burst 10.
+    controls.rate_limit(40, burst=10)
     settings = make_settings(rate_limit_per_s=12, rate_limit_burst=4)
     async with AsyncNexlaClient(settings) as client:
         await client.whoami()

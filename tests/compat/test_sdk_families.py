@@ -124,7 +124,8 @@ def test_flow_health_logs_run_status_run_now_and_update(sandbox, sdk: NexlaClien
     run = sdk.request("POST", f"/flows/{flow_id}/run_now")
     assert run["status"] == "SUCCESS" and run["flow_id"] == flow_id
     health = sdk.flows.get_flow_health(flow_id)
-    assert health["last_run_id"] == run["run_id"] and health["runs_count"] == before + 1
+    # The activation's own run may finish in the background meanwhile, so count at least this one.
+    assert health["last_run_id"] == run["run_id"] and health["runs_count"] >= before + 1
     assert health["health_status"] == "HEALTHY"
     summary = sdk.flows.get_org_health_summary()
     assert summary["total_flows"] == 1 and summary["active_flows"] == 1

@@ -35,6 +35,7 @@ from nexla_ops.secrets import (
     EnvRef,
     KeyringRef,
     SecretSourceError,
+    UserRef,
     as_secret_ref,
     literal_secret_message,
     ref_tag,
@@ -48,11 +49,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "literal", "existing-credential", "new-credential")
+_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "user-ref", "literal", "existing-credential", "new-credential")
 
 FieldValue = Annotated[
     Annotated[EnvRef, Tag("env-ref")] | Annotated[KeyringRef, Tag("keyring-ref")]
-    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[str | int | float | bool, Tag("literal")],
+    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[UserRef, Tag("user-ref")]
+    | Annotated[str | int | float | bool, Tag("literal")],
     Discriminator(ref_tag),
 ]
 

@@ -1,0 +1,231 @@
+"""Secrets the user types out of band: ``{from_user: LABEL}`` fields of a spec, asked by URL elicitation.
+
+Before a tool that resolves a spec's secrets runs (validate_deployment, apply_deployment), every
+``{from_user: LABEL}`` of a credential the spec defines is looked up in this server's memory. Each
+one missing gets a page of :class:`~nexla_mcp.secret_page.SecretPage` and a URL-mode elicitation
+naming the label and the spec field; the client shows the link, the user types the value there,
+and the tool call continues with it. The value goes from the page into server memory only: it is
+registered for scrubbing (output, logs, audit, errors), handed to the operation through
+:func:`nexla_ops.secrets.given_secrets`, never sent to the client. It is kept for the server's
+session under (deployment name, label), so validate then apply asks once, and forgotten when an
+apply succeeds (the credential then exists; its secrets are not sent again).
+
+Both protocol generations the SDK speaks are served: on 2026-07-28 the elicitations travel as an
+``input_required`` round of the same tool call (the client answers, then retries); on 2025-11-25
+and earlier as ``elicitation/create`` requests mid-call. The client's answer only says whether the
+user agreed to open the page; the call then waits for the page's submission
+(``NEXLA_MCP_SECRET_TIMEOUT_S``, default 300 s). Decline, cancel or timeout refuse the call before
+the operation starts, so nothing is created. A client that did not declare URL elicitation gets an
+error naming, per field, the keyring entry, ``.env`` key or environment variable to use instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from mcp_types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequiredResult
+from mcp_types.version import is_version_at_least
+from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
+from nexla_ops.operations.deploy.state import credential_keys
+from nexla_ops.operations.errors import OperationRefused
+from nexla_ops.secrets import UserRef, alternatives, given_secrets
+
+from .registry import ToolName
+from .runtime import Call, app_state, error_result, invoke
+from .secret_page import PageExpired, Pending, SecretDesk
+from .tasks import current_task
+
+logger = logging.getLogger("nexla_mcp")
+
+DEFAULT_TIMEOUT_S = 300.0
+# The first protocol revision where a tool asks through an input_required round (no mid-call requests).
+_INPUT_REQUIRED_VERSION = "2026-07-28"
+
+
+@dataclass(frozen=True)
+class AskedSecret:
+    """One ``{from_user: LABEL}`` field of a spec: where it is, which field, what the user is asked."""
+
+    path: str
+    field: str
+    label: str
+
+
+def asked_secrets(spec: FlowSpec) -> list[AskedSecret]:
+    """The ``from_user`` fields of the credentials ``spec`` defines, one per label."""
+    found: dict[str, AskedSecret] = {}
+    for path, credential in credential_keys(spec):
+        if isinstance(credential, CredentialDef):
+            for key, value in credential.fields.items():
+                if isinstance(value, UserRef) and value.from_user not in found:
+                    found[value.from_user] = AskedSecret(path=f"{path}.fields.{key}", field=key, label=value.from_user)
+    return list(found.values())
+
+
+def timeout_s() -> float:
+    raw = os.environ.get("NEXLA_MCP_SECRET_TIMEOUT_S")
+    return float(raw) if raw else DEFAULT_TIMEOUT_S
+
+
+def can_elicit_url(ctx: Context) -> bool:
+    """True when the client declared URL-mode elicitation."""
+    try:
+        capabilities = ctx.client_capabilities
+    except ValueError:
+        return False
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and elicitation.url is not None
+
+
+def _message(asked: AskedSecret, deployment: str) -> str:
+    return (f"Deployment {deployment} needs {asked.label} (spec field {asked.path}). Open the link and type it "
+            "there: it goes to the Nexla MCP server only, never into the conversation.")
+
+
+def _refusal(asked: AskedSecret, deployment: str, what: str) -> OperationRefused:
+    return OperationRefused(
+        f"{what} for {asked.label} ({asked.path}); nothing was changed.",
+        hint=f"Ask the user, then call again for a new link; or {alternatives(asked.field, deployment)}.",
+    )
+
+
+def _unsupported(missing: list[AskedSecret], deployment: str) -> SpecError:
+    issues = [
+        SpecIssue(path=asked.path, message=(
+            f"{asked.field} is asked from the user ({asked.label!r}), but this MCP client does not support URL "
+            f"elicitation, so the server cannot open a page for it: {alternatives(asked.field, deployment)}"
+        ))
+        for asked in missing
+    ]
+    return SpecError(issues)
+
+
+async def _wait(desk: SecretDesk, deployment: str, asked: AskedSecret, pending: Pending) -> None:
+    try:
+        desk.given[(deployment, asked.label)] = await desk.page.wait(pending)
+    except PageExpired:
+        raise _refusal(asked, deployment, "No value arrived before the page expired") from None
+
+
+async def _ask_mid_call(ctx: Context, desk: SecretDesk, deployment: str, missing: list[AskedSecret]) -> None:
+    """2025-11-25 and earlier: one ``elicitation/create`` request per secret, then wait for its page."""
+    for asked in missing:
+        pending = await desk.page.open(asked.label, asked.path, timeout_s())
+        elicitation_id = secrets.token_hex(8)
+        answer = await ctx.elicit_url(_message(asked, deployment), desk.page.url(pending), elicitation_id)
+        if answer.action != "accept":
+            desk.page.discard(pending)
+            raise _refusal(asked, deployment, f"The user {answer.action}d giving the value")
+        await _wait(desk, deployment, asked, pending)
+        try:
+            await ctx.session.send_elicit_complete(elicitation_id)
+        except Exception as exc:  # noqa: BLE001 - the notice is a courtesy; the value has arrived
+            logger.debug("elicitation complete notice not sent: %s", type(exc).__name__)
+
+
+async def _ask_by_round(
+    ctx: Context, desk: SecretDesk, deployment: str, missing: list[AskedSecret]
+) -> InputRequiredResult | None:
+    """2026-07-28: the first round returns the questions; the retry carries the answers, then waits."""
+    opened = desk.rounds.pop(ctx.request_state or "", None)
+    responses = ctx.input_responses or {}
+    by_label = {asked.label: asked for asked in missing}
+    if opened is None or not set(opened) <= set(responses):
+        for pending in (opened or {}).values():
+            desk.page.discard(pending)
+        for stale in [key for key, pages in desk.rounds.items() if all(p.answer.done() for p in pages.values())]:
+            del desk.rounds[stale]
+        state = secrets.token_urlsafe(16)
+        pages = {f"secret_{index}": await desk.page.open(asked.label, asked.path, timeout_s())
+                 for index, asked in enumerate(missing)}
+        desk.rounds[state] = pages
+        requests = {
+            key: ElicitRequest(params=ElicitRequestURLParams(
+                message=_message(by_label[pending.label], deployment), url=desk.page.url(pending)))
+            for key, pending in pages.items()
+        }
+        return InputRequiredResult(input_requests=dict(requests), request_state=state)
+    try:
+        for key, pending in opened.items():
+            asked = by_label.get(pending.label) or AskedSecret(pending.path, pending.path, pending.label)
+            answer = responses[key]
+            action = answer.action if isinstance(answer, ElicitResult) else "cancel"
+            if action != "accept":
+                raise _refusal(asked, deployment, f"The user {action}d giving the value")
+            await _wait(desk, deployment, asked, pending)
+    finally:
+        for pending in opened.values():
+            desk.page.discard(pending)
+    return None
+
+
+async def gather(ctx: Context, desk: SecretDesk, spec: FlowSpec) -> dict[str, str] | InputRequiredResult:
+    """The values of ``spec``'s ``from_user`` fields (label -> value), asking the user for each one missing.
+
+    Raises OperationRefused (declined, cancelled, expired, inside a task) or SpecError (the client
+    cannot open a URL elicitation), both before anything is changed.
+    """
+    missing = [asked for asked in asked_secrets(spec) if (spec.name, asked.label) not in desk.given]
+    if missing:
+        if not can_elicit_url(ctx):
+            raise _unsupported(missing, spec.name)
+        if current_task() is not None:
+            raise OperationRefused(
+                f"{missing[0].path} must be typed by the user, which cannot happen inside a task; nothing was changed.",
+                hint="Call validate_deployment with the spec first (without a task): the value is kept for this "
+                "server session, then apply as a task.",
+            )
+        version = ctx.protocol_version
+        if version is not None and is_version_at_least(version, _INPUT_REQUIRED_VERSION):
+            questions = await _ask_by_round(ctx, desk, spec.name, missing)
+            if questions is not None:
+                return questions
+        else:
+            await _ask_mid_call(ctx, desk, spec.name, missing)
+    return desk.values(spec.name)
+
+
+SpecCall = Callable[[Any, Any, FlowSpec], Awaitable[Any]]
+
+
+async def invoke_with_secrets(
+    ctx: Context,
+    tool: ToolName,
+    load: Callable[[], FlowSpec],
+    call: SpecCall,
+    *,
+    failed: Callable[[Any], bool] | None = None,
+    forget_on_success: bool = False,
+) -> CallToolResult | InputRequiredResult:
+    """:func:`~nexla_mcp.runtime.invoke` for a spec tool, with the spec's ``from_user`` secrets gathered first."""
+    state = app_state(ctx)
+    if state.secret_desk is None:
+        state.secret_desk = SecretDesk()
+    desk = state.secret_desk
+    try:
+        spec = load()
+        values = await gather(ctx, desk, spec)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result
+        return error_result(exc, tool)
+    if isinstance(values, InputRequiredResult):
+        return values
+
+    async def run(client: Any, progress: Any) -> Any:
+        with given_secrets(values):
+            return await call(client, progress, spec)
+
+    operation: Call = run
+    result = await invoke(ctx, tool, operation, failed=failed)
+    if forget_on_success and not result.is_error:
+        desk.forget(spec.name)
+    return result
+
+
+__all__ = ["AskedSecret", "asked_secrets", "gather", "invoke_with_secrets"]

@@ -30,7 +30,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from mcp_types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequiredResult
+from mcp_types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequest, InputRequiredResult
 from mcp_types.version import is_version_at_least
 from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
 from nexla_ops.operations.deploy.state import credential_keys
@@ -130,6 +130,21 @@ async def _ask_mid_call(ctx: Context, desk: SecretDesk, deployment: str, missing
             logger.debug("elicitation complete notice not sent: %s", type(exc).__name__)
 
 
+async def _open_round(desk: SecretDesk, deployment: str, missing: list[AskedSecret]) -> InputRequiredResult:
+    """A page per secret, asked as one input_required round; the round's pages wait for the retry."""
+    for stale in [key for key, pages in desk.rounds.items() if all(p.answer.done() for p in pages.values())]:
+        del desk.rounds[stale]
+    state = secrets.token_urlsafe(16)
+    pages = {f"secret_{index}": await desk.page.open(asked.label, asked.path, timeout_s())
+             for index, asked in enumerate(missing)}
+    desk.rounds[state] = pages
+    requests: dict[str, InputRequest] = {
+        key: ElicitRequest(params=ElicitRequestURLParams(message=_message(asked, deployment), url=desk.page.url(page)))
+        for (key, page), asked in zip(pages.items(), missing, strict=True)
+    }
+    return InputRequiredResult(input_requests=requests, request_state=state)
+
+
 async def _ask_by_round(
     ctx: Context, desk: SecretDesk, deployment: str, missing: list[AskedSecret]
 ) -> InputRequiredResult | None:
@@ -140,21 +155,10 @@ async def _ask_by_round(
     if opened is None or not set(opened) <= set(responses):
         for pending in (opened or {}).values():
             desk.page.discard(pending)
-        for stale in [key for key, pages in desk.rounds.items() if all(p.answer.done() for p in pages.values())]:
-            del desk.rounds[stale]
-        state = secrets.token_urlsafe(16)
-        pages = {f"secret_{index}": await desk.page.open(asked.label, asked.path, timeout_s())
-                 for index, asked in enumerate(missing)}
-        desk.rounds[state] = pages
-        requests = {
-            key: ElicitRequest(params=ElicitRequestURLParams(
-                message=_message(by_label[pending.label], deployment), url=desk.page.url(pending)))
-            for key, pending in pages.items()
-        }
-        return InputRequiredResult(input_requests=dict(requests), request_state=state)
+        return await _open_round(desk, deployment, missing)
     try:
         for key, pending in opened.items():
-            asked = by_label.get(pending.label) or AskedSecret(pending.path, pending.path, pending.label)
+            asked = by_label.get(pending.label) or AskedSecret(pending.path, pending.path.rsplit(".", 1)[-1], pending.label)
             answer = responses[key]
             action = answer.action if isinstance(answer, ElicitResult) else "cancel"
             if action != "accept":
@@ -187,6 +191,10 @@ async def gather(ctx: Context, desk: SecretDesk, spec: FlowSpec) -> dict[str, st
             questions = await _ask_by_round(ctx, desk, spec.name, missing)
             if questions is not None:
                 return questions
+            # A retry answers the round it echoes; a label that round did not ask gets a new round.
+            unasked = [asked for asked in missing if (spec.name, asked.label) not in desk.given]
+            if unasked:
+                return await _open_round(desk, spec.name, unasked)
         else:
             await _ask_mid_call(ctx, desk, spec.name, missing)
     return desk.values(spec.name)

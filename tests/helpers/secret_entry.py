@@ -70,7 +70,7 @@ class SecretTyper:
         self.urls.append(params.url)
         self.messages.append(params.message)
         if self.action == "accept" and self.submit:
-            label = next((label for label in self.values if label in params.message), None)
+            label = max((label for label in self.values if label in params.message), key=len, default=None)
             assert label is not None, f"no value for: {params.message}"
             response = await post_secret(params.url, self.values[label])
             self.responses.append(response)

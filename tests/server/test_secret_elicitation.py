@@ -183,3 +183,25 @@ async def test_over_stdio_the_value_stays_out_of_stderr_and_the_audit_log(sandbo
     assert stderr.read_text() and TYPED not in stderr.read_text()
     audit = Path(sandbox_env["NEXLA_AUDIT_LOG"]).read_text()
     assert audit and TYPED not in audit
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_two_secrets_get_two_pages_in_one_call(mode: Mode, sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=3, files=1)
+    sink_label, sink_value = "the sink's S3 secret access key", "second-typed-value-41c2"
+    spec = asking_spec()
+    spec["destinations"][0]["credential"] = {
+        "name": "asked-orders-sink-s3", "type": "s3",
+        "fields": {"access_key_id": "AKIASINK", "secret_access_key": {"from_user": sink_label}},
+    }
+    typer = SecretTyper({sink_label: sink_value, LABEL: TYPED})
+    async with connect(settings_for(sandbox), elicitation_callback=typer, mode=mode) as client:
+        call = ToolCaller(client, (await client.list_tools()).tools)
+        applied = await call.ok("apply_deployment", {"spec": spec})
+    assert applied["status"] == "applied", applied
+    assert len(typer.urls) == 2 and len(set(typer.urls)) == 2
+    assert any("destinations[0].credential.fields.secret_access_key" in message for message in typer.messages)
+    created = {r["name"]: r["id"] for r in applied["created"] if r["kind"] == "data_credentials"}
+    assert stored_secret(sandbox, created["asked-orders-s3"])["secret_access_key"] == TYPED
+    assert stored_secret(sandbox, created["asked-orders-sink-s3"])["secret_access_key"] == sink_value
+    assert TYPED not in json.dumps(applied) and sink_value not in json.dumps(applied)

@@ -76,7 +76,8 @@ class CredentialDef(_Strict):
     description: str | None = Field(default=None, description="Optional description.")
     fields: dict[str, FieldValue] = Field(
         default_factory=dict,
-        description="Connection fields; write secrets as {from_env: VAR} so the file holds none.",
+        description="Connection fields; a secret names its source ({from_env: VAR}, {from_keyring: NAME}, "
+        "{from_dotenv: {file, key}}, {from_user: LABEL}) so the file holds none.",
     )
 
     @model_validator(mode="after")

@@ -21,6 +21,7 @@ from mcp.client.stdio import stdio_client
 from mcp.types import ElicitRequestParams, ElicitRequestURLParams, ElicitResult
 from nexla_sandbox.runtime.demo import write_demo_data
 
+from tests.helpers.access import make_credential, make_flow
 from tests.helpers.deploy import client_for, inventory, spec_data
 from tests.helpers.mcp import ToolCaller, connect, settings_for, text_of
 from tests.helpers.secret_entry import SecretTyper, form_token, post_secret
@@ -205,3 +206,32 @@ async def test_two_secrets_get_two_pages_in_one_call(mode: Mode, sandbox) -> Non
     assert stored_secret(sandbox, created["asked-orders-s3"])["secret_access_key"] == TYPED
     assert stored_secret(sandbox, created["asked-orders-sink-s3"])["secret_access_key"] == sink_value
     assert TYPED not in json.dumps(applied) and sink_value not in json.dumps(applied)
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_rotation_takes_the_new_secret_from_the_page(mode: Mode, sandbox, monkeypatch) -> None:
+    monkeypatch.setenv("UNLISTED_SERVER_VARIABLE", "server-env-value-3b1d")
+    write_demo_data(sandbox.data_dir, orders=3, files=1)
+    async with client_for(sandbox) as api:
+        credential = await make_credential(api)
+        await make_flow(api, credential["id"], name="rotated-by-page", activate=False)
+    rotated_label, rotated_value = "the new S3 secret access key", "rotated-on-the-page-55e0"
+    typer = SecretTyper({rotated_label: rotated_value})
+    arguments: dict[str, Any] = {"credential_id": credential["id"], "fields": {"access_key_id": "AKIANEW"},
+                                 "fields_from_user": {"secret_access_key": rotated_label}}
+    async with connect(settings_for(sandbox), elicitation_callback=typer, mode=mode) as client:
+        call = ToolCaller(client, (await client.list_tools()).tools)
+        leaky = await call.error("rotate_credential", {**arguments, "fields_from_user": {}, "dry_run": False,
+                                                       "fields_from_env": {"secret_access_key": "UNLISTED_SERVER_VARIABLE"}})
+        assert "not allowed here" in leaky["message"] and not typer.urls
+        planned = await call.ok("rotate_credential", arguments)
+        assert planned["outcome"] == "planned"
+        rotated = await call.ok("rotate_credential", {**arguments, "dry_run": False})
+        assert rotated["outcome"] == "rotated", rotated
+        assert len(typer.urls) == 1, "the dry run asked; the rotation reused the value"
+        assert "Rotating credential" in typer.messages[0] and "fields_from_user.secret_access_key" in typer.messages[0]
+        probe = await call.ok("probe_credential", {"credential_id": rotated["new_credential_id"]})
+        assert probe["verified"] is True
+    assert stored_secret(sandbox, rotated["new_credential_id"])["secret_access_key"] == rotated_value
+    transcript = json.dumps([leaky, planned, rotated, probe])
+    assert rotated_value not in transcript and "server-env-value-3b1d" not in transcript

@@ -26,7 +26,7 @@ from pydantic import Field
 from ..confirm import ConfirmAction, can_elicit, decide, elicit_action
 from ..registry import ToolName
 from ..runtime import app_state, invoke
-from ..secret_elicitation import invoke_with_secrets
+from ..secret_elicitation import invoke_with_secrets, spec_asking
 from .params import Confirm
 
 Spec = Annotated[
@@ -83,7 +83,7 @@ async def validate_deployment(
     """Check a flow spec without changing anything: fields, credentials (probed), transforms on samples.
     ok=false lists every issue by field path."""
     return await invoke_with_secrets(
-        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda: load(ctx, spec),
+        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda: load(ctx, spec), spec_asking,
         lambda client, _, flow: deploy.validate_deployment(client, flow),
     )
 
@@ -107,6 +107,7 @@ async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult
         ctx,
         ToolName.APPLY_DEPLOYMENT,
         lambda: load(ctx, spec),
+        spec_asking,
         lambda client, progress, flow: deploy.apply_deployment(client, flow, progress),
         failed=lambda result: result.status not in ("applied", "unchanged"),
         forget_on_success=True,

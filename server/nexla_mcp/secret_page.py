@@ -155,7 +155,7 @@ class SecretPage:
         if request.method == "GET":
             return self._form(pending)
         origin = request.headers.get("origin")
-        if origin is not None and origin != self.origin:
+        if (origin is not None and origin != self.origin) or request.headers.get("sec-fetch-site") == "cross-site":
             return _page("Refused", "<p>This form accepts submissions from its own page only.</p>", 403)
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
             return _page("Refused", "<p>Submit the form on this page.</p>", 415)

@@ -32,8 +32,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from mcp_types import ElicitRequest, ElicitRequestURLParams, ElicitResult, InputRequest, InputRequiredResult
 from mcp_types.version import is_version_at_least
-from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
 from nexla_ops.operations.credentials import RotationRequest
+from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
 from nexla_ops.operations.deploy.state import credential_keys
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.secrets import UserRef, alternatives, given_secrets

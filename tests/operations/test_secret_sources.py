@@ -6,10 +6,10 @@ from __future__ import annotations
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-
 from nexla_ops.operations.deploy.spec import SpecError, parse_spec, resolve_fields
 from nexla_ops.redaction import scrub_text
 from nexla_ops.secrets import SecretPolicy, given_secrets, mcp_policy, secret_policy
+
 from tests.helpers.deploy import spec_data
 
 

@@ -19,8 +19,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.types import ElicitRequestParams, ElicitRequestURLParams, ElicitResult
+from nexla_mcp.tasks import TASKS_EXTENSION
 from nexla_sandbox.runtime.demo import write_demo_data
 
+from tests.helpers import tasks
 from tests.helpers.access import make_credential, make_flow
 from tests.helpers.deploy import client_for, inventory, spec_data
 from tests.helpers.mcp import ToolCaller, connect, settings_for, text_of
@@ -235,3 +237,22 @@ async def test_a_rotation_takes_the_new_secret_from_the_page(mode: Mode, sandbox
     assert stored_secret(sandbox, rotated["new_credential_id"])["secret_access_key"] == rotated_value
     transcript = json.dumps([leaky, planned, rotated, probe])
     assert rotated_value not in transcript and "server-env-value-3b1d" not in transcript
+
+
+async def test_a_task_cannot_ask_but_reuses_a_value_typed_before(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=3, files=1)
+    typer = SecretTyper({LABEL: TYPED})
+    as_task = {TASKS_EXTENSION: {"ttl": 60_000}}
+    async with connect(settings_for(sandbox), elicitation_callback=typer, extensions=[tasks.TasksClient()]) as client:
+        refused = await client.call_tool("apply_deployment", {"spec": asking_spec()}, meta=as_task)
+        assert refused.is_error and refused.structured_content is not None, text_of(refused)
+        assert "inside a task" in refused.structured_content["message"]
+        assert "validate_deployment" in refused.structured_content["hint"] and not typer.urls
+        await _nothing_deployed(sandbox)
+        validated = await client.call_tool("validate_deployment", {"spec": asking_spec()})
+        assert not validated.is_error and len(typer.urls) == 1, text_of(validated)
+        applied = await client.call_tool("apply_deployment", {"spec": asking_spec()}, meta=as_task)
+    assert not applied.is_error and applied.structured_content is not None, text_of(applied)
+    assert applied.structured_content["status"] == "applied" and TYPED not in text_of(applied)
+    credential_id = next(r["id"] for r in applied.structured_content["created"] if r["kind"] == "data_credentials")
+    assert stored_secret(sandbox, credential_id)["secret_access_key"] == TYPED

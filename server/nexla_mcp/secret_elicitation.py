@@ -1,7 +1,8 @@
 """Secrets the user types out of band: ``{from_user: LABEL}`` fields of a spec, asked by URL elicitation.
 
 Before a tool that resolves a spec's secrets runs (validate_deployment, apply_deployment), every
-``{from_user: LABEL}`` of a credential the spec defines is looked up in this server's memory. Each
+``{from_user: LABEL}`` of a credential the spec defines is looked up in this server's memory (and
+likewise rotate_credential's ``fields_from_user``, kept per credential). Each
 one missing gets a page of :class:`~nexla_mcp.secret_page.SecretPage` and a URL-mode elicitation
 naming the label and the spec field; the client shows the link, the user types the value there,
 and the tool call continues with it. The value goes from the page into server memory only: it is
@@ -53,7 +54,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class AskedSecret:
-    """One ``{from_user: LABEL}`` field of a spec: where it is, which field, what the user is asked."""
+    """One secret the user types: where it is in the call's input, which field, what the user is asked."""
 
     path: str
     field: str

@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.types import ElicitRequestParams, ElicitRequestURLParams, ElicitResult
+from nexla_mcp.app import build_server
+from nexla_mcp.http import http_app
 from nexla_mcp.tasks import TASKS_EXTENSION
 from nexla_sandbox.runtime.demo import write_demo_data
 
@@ -256,3 +260,18 @@ async def test_a_task_cannot_ask_but_reuses_a_value_typed_before(sandbox) -> Non
     assert applied.structured_content["status"] == "applied" and TYPED not in text_of(applied)
     credential_id = next(r["id"] for r in applied.structured_content["created"] if r["kind"] == "data_credentials")
     assert stored_secret(sandbox, credential_id)["secret_access_key"] == TYPED
+
+
+async def test_over_streamable_http_the_rounds_survive_between_requests(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=3, files=1)
+    token = "secret-elicitation-http-token-0123456789"
+    app = http_app(build_server(settings=settings_for(sandbox)), host="127.0.0.1", token=token)
+    typer = SecretTyper({LABEL: TYPED})
+    async with app.router.lifespan_context(app):
+        http = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://127.0.0.1:8765",
+                                  headers={"Authorization": f"Bearer {token}"})
+        async with http, Client(streamable_http_client("http://127.0.0.1:8765/mcp", http_client=http),
+                                elicitation_callback=typer) as client:
+            applied = await client.call_tool("apply_deployment", {"spec": asking_spec()})
+    assert not applied.is_error, text_of(applied)
+    assert len(typer.urls) == 1 and TYPED not in text_of(applied)

@@ -218,7 +218,18 @@ def _from_dotenv(ref: DotenvRef) -> str:
     return found
 
 
+def not_secret_message(field: str) -> str | None:
+    """Why ``{from_user: ...}`` may not fill ``field`` (None when it may): a readable field takes its value
+    as written, and a typed value must never land where anyone can read it back."""
+    if is_secret_key(field):
+        return None
+    return f"from_user fills only secret fields; {field} is not one (write its value)"
+
+
 def _from_user(ref: UserRef, field: str) -> str:
+    refused = not_secret_message(field)
+    if refused:
+        raise SecretSourceError(refused)
     found = (_GIVEN.get() or {}).get(ref.from_user)
     if not found:
         raise SecretSourceError(
@@ -258,6 +269,7 @@ __all__ = [
     "given_secrets",
     "literal_secret_message",
     "mcp_policy",
+    "not_secret_message",
     "ref_tag",
     "resolve_secret",
     "secret_policy",

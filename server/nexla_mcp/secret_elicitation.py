@@ -37,7 +37,7 @@ from nexla_ops.operations.credentials import RotationRequest
 from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
 from nexla_ops.operations.deploy.state import credential_keys
 from nexla_ops.operations.errors import OperationRefused
-from nexla_ops.secrets import UserRef, alternatives, given_secrets
+from nexla_ops.secrets import UserRef, alternatives, given_secrets, not_secret_message
 
 from .registry import ToolName
 from .runtime import Call, app_state, error_result, invoke
@@ -61,15 +61,25 @@ class AskedSecret:
     label: str
 
 
+def _checked(asked: list[AskedSecret]) -> list[AskedSecret]:
+    """``asked``, one per label; SpecError (before anyone is asked) when one fills a readable field."""
+    refused = [SpecIssue(path=item.path, message=message) for item in asked
+               if (message := not_secret_message(item.field))]
+    if refused:
+        raise SpecError(refused)
+    unique: dict[str, AskedSecret] = {}
+    for item in asked:
+        unique.setdefault(item.label, item)
+    return list(unique.values())
+
+
 def asked_secrets(spec: FlowSpec) -> list[AskedSecret]:
     """The ``from_user`` fields of the credentials ``spec`` defines, one per label."""
-    found: dict[str, AskedSecret] = {}
-    for path, credential in credential_keys(spec):
-        if isinstance(credential, CredentialDef):
-            for key, value in credential.fields.items():
-                if isinstance(value, UserRef) and value.from_user not in found:
-                    found[value.from_user] = AskedSecret(path=f"{path}.fields.{key}", field=key, label=value.from_user)
-    return list(found.values())
+    return _checked([
+        AskedSecret(path=f"{path}.fields.{key}", field=key, label=value.from_user)
+        for path, credential in credential_keys(spec) if isinstance(credential, CredentialDef)
+        for key, value in credential.fields.items() if isinstance(value, UserRef)
+    ])
 
 
 def timeout_s() -> float:
@@ -102,8 +112,8 @@ def spec_asking(spec: FlowSpec) -> Asking:
 
 def rotation_asking(request: RotationRequest) -> Asking:
     """A rotation's ``fields_from_user``, kept per credential (a dry run asks, the real run reuses)."""
-    asked = [AskedSecret(path=f"fields_from_user.{key}", field=key, label=label)
-             for key, label in request.fields_from_user.items()]
+    asked = _checked([AskedSecret(path=f"fields_from_user.{key}", field=key, label=label)
+                      for key, label in request.fields_from_user.items()])
     scope = f"credential_{request.credential_id}"
     return Asking(scope=scope, title=f"Rotating credential {request.credential_id}", secrets=asked)
 

@@ -275,3 +275,18 @@ async def test_over_streamable_http_the_rounds_survive_between_requests(sandbox)
             applied = await client.call_tool("apply_deployment", {"spec": asking_spec()})
     assert not applied.is_error, text_of(applied)
     assert len(typer.urls) == 1 and TYPED not in text_of(applied)
+
+
+async def test_from_user_never_fills_a_readable_field(sandbox) -> None:
+    typer = SecretTyper({"bucket": "typed-into-a-readable-field"})
+    spec = asking_spec()
+    spec["credential"]["fields"]["access_key_id"] = {"from_user": "bucket"}
+    async with connect(settings_for(sandbox), elicitation_callback=typer) as client:
+        call = ToolCaller(client, (await client.list_tools()).tools)
+        refused = await call.error("apply_deployment", {"spec": spec})
+        rotation = await call.error("rotate_credential", {"credential_id": 1, "fields_from_user": {"region": "r"}})
+    assert refused["issues"][0]["path"] == "credential.fields.access_key_id", refused
+    assert "fills only secret fields" in refused["issues"][0]["message"]
+    assert "fills only secret fields" in rotation["issues"][0]["message"]
+    assert not typer.urls, "refused before anyone is asked"
+    await _nothing_deployed(sandbox)

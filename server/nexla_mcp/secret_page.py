@@ -110,10 +110,8 @@ class SecretPage:
 
     async def close(self) -> None:
         """Stop serving and forget every open page (their waits end with PageExpired)."""
-        for pending in self._pending.values():
-            if not pending.answer.done():
-                pending.answer.set_exception(PageExpired())
-        self._pending.clear()
+        for pending in list(self._pending.values()):
+            self.discard(pending)
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
             await self._task
@@ -124,27 +122,27 @@ class SecretPage:
         await self.start()
         pending = Pending(label=label, path=field_path)
         self._pending[pending.token] = pending
-        asyncio.get_running_loop().call_later(ttl_s, self._expire, pending)
+        asyncio.get_running_loop().call_later(ttl_s, self.discard, pending)
         return pending
 
     def url(self, pending: Pending) -> str:
         return f"{self.origin}/secret/{pending.token}"
 
-    def _expire(self, pending: Pending) -> None:
-        self._pending.pop(pending.token, None)
-        if not pending.answer.done():
-            pending.answer.set_exception(PageExpired())
-
     def discard(self, pending: Pending) -> None:
-        """Close ``pending``'s page (declined, cancelled or done); its link stops working."""
+        """Close ``pending``'s page (expired, declined, or the server stops); its link stops working."""
         self._pending.pop(pending.token, None)
         if not pending.answer.done():
             pending.answer.cancel()
 
     async def wait(self, pending: Pending) -> str:
-        """The value the user submitted; PageExpired when the page's time ran out (it is closed either way)."""
+        """The value the user submitted; PageExpired when the page closed first (it is closed either way)."""
         try:
             return await asyncio.shield(pending.answer)
+        except asyncio.CancelledError:
+            # The page's own future was cancelled (expiry, shutdown): not this task being cancelled.
+            if pending.answer.cancelled():
+                raise PageExpired() from None
+            raise
         finally:
             self.discard(pending)
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import jsonschema
 
+from nexla_ops.domain import LogEntry
 from nexla_ops.operations.guidance import current_face, face, step
+from nexla_ops.operations.metrics import Target
+from nexla_ops.operations.triage import diagnose
+from nexla_ops.resources import ResourceKind
+from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.access import make_credential, make_flow
+from tests.helpers.deploy import client_for, run_source
 from tests.helpers.mcp import ToolCaller, connect, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,3 +52,49 @@ def test_the_quickstart_script_still_suggests_a_command(sandbox_env) -> None:
                           env=sandbox_env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "python scripts/deploy_flow.py apply --spec examples/orders_to_parquet.yaml" in done.stdout
+
+
+def _tool_calls(text: str, schemas: dict[str, dict]) -> list[tuple[str, dict]]:
+    """Every ``tool {arguments}`` in ``text``, each checked against the tool's input schema."""
+    calls = [(name, json.loads(arguments)) for name, arguments in _CALL.findall(text)]
+    for name, arguments in calls:
+        jsonschema.validate(arguments, schemas[name])
+    return calls
+
+
+async def test_triage_through_mcp_suggests_tool_calls_with_arguments(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=4, files=1)
+    async with client_for(sandbox) as api:
+        flow = await make_flow(api, (await make_credential(api))["id"])
+        (sandbox.data_dir / "s3" / "blocked").write_text("a file where the sink wants a folder", encoding="utf-8")
+        await api.put(f"/data_sinks/{flow.sink_id}", json={"sink_config": {"path": "blocked/x/", "data_format": "json"}})
+    run_source(sandbox, flow.source_id)
+    async with connect(settings_for(sandbox)) as client:
+        tools = (await client.list_tools()).tools
+        report = await ToolCaller(client, tools).ok("triage_flow", {"kind": "data_sources", "id": flow.source_id})
+    schemas = {tool.name: tool.input_schema for tool in tools}
+    assert "python scripts" not in json.dumps(report)
+    calls = _tool_calls(report["next_step"], schemas)
+    assert ("get_resource", {"kind": "data_sinks", "id": flow.sink_id, "fields": ["sink_config"]}) in calls
+    assert any(name in ("probe_credential", "check_health") for name, _ in calls)
+    for group in report["groups"]:
+        assert _tool_calls(group["next_step"], schemas), group["next_step"]
+
+
+def test_every_triage_rule_has_a_tool_call_inside_mcp() -> None:
+    target = Target(kind=ResourceKind.SOURCES, id=5)
+    cases = [
+        ("ERROR", "GET bucket failed: 403 Forbidden", "data_sources", {"data_credentials_id": 77}),
+        ("ERROR", "operations[1]: cannot cast qty value 'x' to int", "data_sets", {}),
+        ("WARN", "2 record(s) of a.json quarantined", "data_sources", {}),
+        ("ERROR", "cannot read the source's input: no such file", "data_sources", {}),
+        ("ERROR", "sink 9 could not write: read-only", "data_sinks", {}),
+        ("ERROR", "the moon is in the wrong phase", "data_sources", {}),
+    ]
+    for level, message, kind, details in cases:
+        lines = [LogEntry(level=level, message=message, resource_type=kind, resource_id=9, run_id=3, details=details)]
+        with face("mcp"):
+            _, step_text, _ = diagnose(lines, target, "data_sources:5")
+        assert "python scripts" not in step_text and _CALL.search(step_text), step_text
+        _, command, _ = diagnose(lines, target, "data_sources:5")
+        assert "python scripts" in command or "GET /data_credentials" in command, command

@@ -79,7 +79,7 @@ class LogsResult(BaseModel):
     window_to: datetime | None = None
     level: str | None = None
     entries: list[LogEntry]
-    lines_read: int = Field(description="lines the API returned for the run and window, before level filtering")
+    lines_read: int = Field(description="lines read, before level filtering")
     matching: int = Field(description="lines that passed the level and time filters")
     pages_read: int
     has_more: bool = False

@@ -27,7 +27,7 @@ Kind = Annotated[
         "teams, users, orgs, transforms, ... (aliases like source, nexset, sink, credential accepted)."
     ),
 ]
-FlowKind = Annotated[str, Field(description=f"Kind of the flow resource: {FLOW_KINDS_TEXT}, or flows (a node id).")]
+FlowKind = Annotated[str, Field(description=f"{FLOW_KINDS_TEXT}, or flows (a node id).")]
 ResourceId = Annotated[int, Field(ge=1, description="Numeric id of the resource.")]
 Fields = Annotated[
     list[str] | None,

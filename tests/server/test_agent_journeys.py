@@ -1,0 +1,384 @@
+"""The eight everyday tasks of issue 13, each done end to end through a real MCP client as an agent would.
+
+Each test starts from a fresh sandbox with demo data; what the task starts from (a deployed flow,
+a team) is set up directly through the operations and is not counted. Every tool call the agent
+makes is counted with the bytes of its result (the JSON text a model reads), per task. The table
+is printed at the end of the module (visible with ``-s``) and written as JSON to the file named by
+``NEXLA_JOURNEYS_RESULTS`` (``make``-free: e.g.
+``NEXLA_JOURNEYS_RESULTS=benchmarks/results/agent_journeys.json pytest tests/server/test_agent_journeys.py``).
+Assertions are on outcomes: files written, statuses in the API, accessors held, nothing changed by a
+preview.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pyarrow.parquet as pq
+import pytest
+from mcp import Client
+from mcp.types import CallToolResult, Tool
+
+from nexla_ops.operations.deploy import apply_deployment, parse_spec
+from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.deploy import SECRET_ENV, client_for, mutating_requests, reset_requests, run_source, spec_data
+from tests.helpers.mcp import ToolCaller, connect, settings_for, text_of
+
+pytestmark = pytest.mark.timeout(300)
+
+RESULTS_ENV = "NEXLA_JOURNEYS_RESULTS"
+ROTATED_ENV = "NEXLA_SECRET_ROTATED_S3"  # an allowed prefix for the MCP server's secret variables
+DOTENV_SECRET = "dotenv-held-secret-value"
+
+
+@dataclass
+class Tally:
+    """What one task cost the agent."""
+
+    calls: int = 0
+    result_bytes: int = 0
+    tools: list[str] = field(default_factory=list)
+
+
+TALLIES: dict[str, Tally] = {}
+
+
+class Agent:
+    """Tool calls through one MCP client, each counted (calls and result bytes) for ``task``.
+
+    ``ok`` checks the result against the tool's output schema (see ToolCaller); ``error`` expects
+    an error result. Every result's text is kept so a test can check what the model saw.
+    """
+
+    def __init__(self, task: str, client: Client, tools: list[Tool]) -> None:
+        self.tally = TALLIES.setdefault(task, Tally())
+        self.caller = ToolCaller(client, tools)
+        self.client = client
+        self.seen: list[str] = []
+
+    def _count(self, name: str, result: CallToolResult) -> None:
+        text = text_of(result)
+        self.seen.append(text)
+        self.tally.calls += 1
+        self.tally.result_bytes += len(text.encode("utf-8"))
+        self.tally.tools.append(name)
+
+    async def ok(self, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = await self.client.call_tool(name, arguments or {})
+        self._count(name, result)
+        assert not result.is_error, f"{name} failed: {text_of(result)}"
+        assert result.structured_content is not None
+        jsonschema.validate(result.structured_content, self.caller.schemas[name])
+        return result.structured_content
+
+    async def error(self, name: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = await self.client.call_tool(name, arguments or {})
+        self._count(name, result)
+        assert result.is_error, f"{name} unexpectedly succeeded: {text_of(result)}"
+        assert result.structured_content is not None
+        return result.structured_content
+
+
+class agent_session:
+    """``async with agent_session(task, sandbox, key=...) as agent``: a fresh MCP client as one user."""
+
+    def __init__(self, task: str, sandbox: Any, key: str | None = None) -> None:
+        overrides = {"service_key": key} if key else {}
+        self._connection = connect(settings_for(sandbox, **overrides))
+        self._task = task
+
+    async def __aenter__(self) -> Agent:
+        client = await self._connection.__aenter__()
+        return Agent(self._task, client, (await client.list_tools()).tools)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._connection.__aexit__(*exc)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    if not TALLIES:
+        return
+    rows = {task: {"calls": t.calls, "result_bytes": t.result_bytes, "tools": t.tools} for task, t in TALLIES.items()}
+    width = max(len(task) for task in rows)
+    print(f"\n{'task':<{width}}  calls  result bytes")
+    for task, row in rows.items():
+        print(f"{task:<{width}}  {row['calls']:>5}  {row['result_bytes']:>12}")
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps({"tasks": rows}, indent=1) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
+    monkeypatch.setenv(ROTATED_ENV, "rotated-secret-value")
+
+
+async def _deployed(sandbox: Any, name: str = "orders-to-parquet", **overrides: Any) -> dict[str, Any]:
+    """What a task starts from: the guide's flow deployed and run once (not counted)."""
+    spec = spec_data(name=name, **overrides)
+    async with client_for(sandbox) as api:
+        result = await apply_deployment(api, parse_spec(spec))
+        assert result.status == "applied", result
+        source = await api.get(f"/data_sources/{result.source_id}")
+    # Activation runs the flow; this run waits for it and must find nothing new.
+    again = run_source(sandbox, result.source_id)
+    assert again["status"] == "SUCCESS", again
+    assert _files_under(sandbox, spec["destinations"][0]["config"]["path"]), "the deployed flow wrote nothing"
+    sink_id = next(ref.id for ref in result.resources if ref.kind == "data_sinks")
+    credential_id = source.get("data_credentials_id") or source["data_credentials"]["id"]
+    return {"flow_id": result.flow_id, "source_id": result.source_id, "sink_id": sink_id,
+            "credential_id": credential_id}
+
+
+def _files_under(sandbox: Any, relative: str) -> list[Path]:
+    root = Path(sandbox.data_dir) / "s3" / relative
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")) if root.is_dir() else []
+
+
+def _new_orders(sandbox: Any, name: str) -> None:
+    """New input for the next run: a copy of the first demo file under a new name."""
+    folder = Path(sandbox.data_dir) / "s3" / "ingest" / "orders"
+    shutil.copy(folder / "orders-001.json", folder / name)
+
+
+async def test_1_deploy_from_a_plain_request_with_a_secret_given_out_of_band(sandbox, tmp_path: Path) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    # The user put the storage secret in a .env file and told the agent its path and key, never the value.
+    dotenv = tmp_path / "user" / "nexla.env"
+    dotenv.parent.mkdir()
+    dotenv.write_text(f"S3_SECRET={DOTENV_SECRET}\n", encoding="utf-8")
+    spec = spec_data(name="orders-daily")
+    spec["credential"]["fields"]["secret_access_key"] = {"from_dotenv": {"file": str(dotenv), "key": "S3_SECRET"}}
+    spec["destinations"][0]["config"]["path"] = "analytics/orders-daily/"
+
+    async with agent_session("1 deploy with an out-of-band secret", sandbox) as agent:
+        connector = await agent.ok("describe_connector", {"connector": "s3"})
+        secret_fields = {f["name"] for f in connector["credential_fields"] if f.get("secret")}
+        assert "secret_access_key" in secret_fields
+        literal = dict(spec, credential={**spec["credential"], "fields": {"access_key_id": "AKIADEMO",
+                                                                          "secret_access_key": "pasted-value"}})
+        refused = await agent.error("validate_deployment", {"spec": literal})
+        assert refused["issues"][0]["path"] == "credential" and "from_dotenv" in refused["message"]
+        checked = await agent.ok("validate_deployment", {"spec": spec})
+        assert checked["ok"] is True, checked
+        plan = await agent.ok("plan_deployment", {"spec": spec})
+        assert {c["action"] for c in plan["changes"]} >= {"create"}
+        applied = await agent.ok("apply_deployment", {"spec": spec})
+        assert applied["status"] == "applied"
+        run = await agent.ok("run_flow", {"id": applied["flow_id"]})
+        runs = await agent.ok("get_run_summaries", {"kind": "flows", "id": applied["flow_id"]})
+    assert run["finished"] and run["status"] == "SUCCESS", run
+    # Flow-level summaries count what the destination wrote, not only what the source read.
+    written_rows = sum(r["records_out"] or 0 for r in runs["runs"])
+    assert written_rows > 0, runs
+    written = _files_under(sandbox, "analytics/orders-daily")
+    assert written and sum(pq.read_metadata(path).num_rows for path in written) == written_rows
+    assert all(DOTENV_SECRET not in text for text in agent.seen)
+
+
+def _block_destination(sandbox: Any, relative: str) -> None:
+    """Sabotage: a file stands where the destination's folder was, so the next write fails."""
+    folder = Path(sandbox.data_dir) / "s3" / relative
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_text("not a folder", encoding="utf-8")
+
+
+_CALL = re.compile(r"([a-z_]+) (\{.*?\})(?=$|[ ,;)])")
+
+
+def _suggested(text: str, tool: str) -> dict[str, Any]:
+    """The arguments of the ``tool`` call a next step suggests (it must suggest one)."""
+    found = [json.loads(arguments) for name, arguments in _CALL.findall(text) if name == tool]
+    assert found, f"no {tool} call in: {text}"
+    return found[0]
+
+
+async def test_2_find_what_broke_after_sabotage(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    _block_destination(sandbox, "analytics/orders")
+    _new_orders(sandbox, "orders-late.json")
+    assert run_source(sandbox, flow["source_id"])["status"] == "FAILED"  # the night's run
+
+    async with agent_session("2 find what broke", sandbox) as agent:
+        health = await agent.ok("check_health", {})
+        [broken] = [f for f in health["flows"] if f["flow_id"] == flow["flow_id"]]
+        assert broken["verdict"] != "healthy" and broken["reasons"], broken
+        report = await agent.ok("triage_flow", {"kind": "flows", "id": flow["flow_id"]})
+        assert report["verdict"] == "failed"
+        assert f"destination {flow['sink_id']} cannot write" in report["likely_cause"]
+        # The next step is a tool call the agent makes as given.
+        sink = await agent.ok("get_resource", _suggested(report["next_step"], "get_resource"))
+    assert sink["resource"]["sink_config"]["path"] == "analytics/orders/"
+    assert {"kind": "data_sinks", "id": flow["sink_id"]}.items() <= next(
+        a for a in report["affected_resources"] if a["kind"] == "data_sinks").items()
+
+
+async def test_3_share_with_a_team_and_the_member_acts(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    member_key = sandbox.keys["operator"]  # a member of team data-eng
+    async with agent_session("3 share with a team", sandbox, key=member_key) as member:
+        before = await member.error("pause_flow", {"kind": "flows", "id": flow["flow_id"]})
+        assert before["error"] in ("authorization", "not_found"), before
+    async with agent_session("3 share with a team", sandbox) as agent:
+        tree = await agent.ok("get_flow", {"kind": "flows", "id": flow["flow_id"]})
+        team = [{"type": "TEAM", "name": "data-eng"}]
+        by_kind: dict[str, list[int]] = {}
+        for node in tree["nodes"]:
+            by_kind.setdefault(node["kind"], []).append(node["id"])
+        for kind in ("data_sources", "data_sets", "data_sinks"):
+            granted = await agent.ok("grant_access", {"kind": kind, "resource_ids": by_kind[kind], "accessors": team,
+                                                      "roles": ["operator"]})
+            assert {r["outcome"] for r in granted["results"]} == {"changed"}
+        credentials = [c["id"] for c in tree["credentials"]]
+        await agent.ok("grant_access", {"kind": "data_credentials", "resource_ids": credentials, "accessors": team,
+                                        "roles": ["collaborator"]})
+    async with agent_session("3 share with a team", sandbox, key=member_key) as member:
+        paused = await member.ok("pause_flow", {"kind": "flows", "id": flow["flow_id"]})
+        assert paused["flow"]["status"] == "PAUSED"
+        await member.ok("activate_flow", {"kind": "flows", "id": flow["flow_id"]})
+        _new_orders(sandbox, "orders-member.json")
+        run = await member.ok("run_flow", {"id": flow["flow_id"]})
+    assert run["status"] == "SUCCESS" and run["records_out"], run
+    async with client_for(sandbox) as api:
+        assert (await api.get(f"/data_sources/{flow['source_id']}"))["status"] == "ACTIVE"
+
+
+async def _share_with_team(sandbox: Any, kind: str, resource_id: int, role: str) -> None:
+    async with client_for(sandbox) as api:
+        teams = await api.get("/teams")
+        team_id = next(team["id"] for team in teams if team["name"] == "data-eng")
+        await api.put(f"/{kind}/{resource_id}/accessors",
+                      json={"accessors": [{"type": "TEAM", "id": team_id, "access_roles": [role]}]})
+
+
+async def test_4_rotate_a_credential_flows_keep_working_and_team_access_is_kept(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    old = flow["credential_id"]
+    await _share_with_team(sandbox, "data_credentials", old, "collaborator")
+
+    async with agent_session("4 rotate a credential", sandbox) as agent:
+        rotation = {"credential_id": old, "fields_from_env": {"secret_access_key": ROTATED_ENV},
+                    "fields": {"access_key_id": "AKIAROTATED"}}
+        planned = await agent.ok("rotate_credential", rotation)
+        assert planned["outcome"] == "planned" and planned["dependents"]
+        assert any(accessor.startswith("TEAM ") for accessor in planned["diff"]["accessors_old"]), planned["diff"]
+        assert planned["diff"]["accessors_new"] == planned["diff"]["accessors_old"]
+        rotated = await agent.ok("rotate_credential", {**rotation, "dry_run": False})
+        assert rotated["outcome"] == "rotated", rotated
+        new = rotated["new_credential_id"]
+        _new_orders(sandbox, "orders-after-rotation.json")
+        run = await agent.ok("run_flow", {"id": flow["flow_id"]})
+        access = await agent.ok("list_access", {"kind": "data_credentials", "id": new})
+        tree = await agent.ok("get_flow", {"kind": "flows", "id": flow["flow_id"]})
+    assert run["status"] == "SUCCESS" and run["records_out"], run
+    assert [c["id"] for c in tree["credentials"]] == [new] and new != old
+    assert any(a.get("type") == "TEAM" and "collaborator" in a["access_roles"] for a in access["accessors"]), access
+    async with client_for(sandbox) as api:
+        assert old not in [c["id"] for c in await api.get("/data_credentials")]
+
+
+async def _two_flows(sandbox: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    eu = await _deployed(sandbox, "orders-eu", destinations=[_parquet("orders-eu", "analytics/eu/")])
+    us = await _deployed(sandbox, "orders-us", destinations=[_parquet("orders-us", "analytics/us/")])
+    return eu, us
+
+
+def _parquet(name: str, path: str) -> dict[str, Any]:
+    return {"name": f"{name}-parquet", "type": "s3", "config": {"path": path, "data_format": "parquet"}}
+
+
+async def test_5_find_unhealthy_flows(sandbox) -> None:
+    # Enough orders that the demo's three malformed ones stay under the 1% error-rate warning.
+    write_demo_data(sandbox.data_dir, orders=400, files=1)
+    eu, us = await _two_flows(sandbox)
+    _block_destination(sandbox, "analytics/eu")
+    _new_orders(sandbox, "orders-late.json")
+    assert run_source(sandbox, eu["source_id"])["status"] == "FAILED"
+    assert run_source(sandbox, us["source_id"])["status"] == "SUCCESS"
+
+    async with agent_session("5 find unhealthy flows", sandbox) as agent:
+        health = await agent.ok("check_health", {})
+    verdicts = {f["flow_id"]: f["verdict"] for f in health["flows"]}
+    assert verdicts[eu["flow_id"]] in ("warning", "critical") and verdicts[us["flow_id"]] == "healthy", health
+    assert health["overall"] == verdicts[eu["flow_id"]] and health["flows"][0]["flow_id"] == eu["flow_id"]
+
+
+async def _statuses(sandbox: Any, *source_ids: int) -> list[str]:
+    async with client_for(sandbox) as api:
+        return [(await api.get(f"/data_sources/{source_id}"))["status"] for source_id in source_ids]
+
+
+async def test_6_pause_by_tag_with_a_preview_first(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    eu, us = await _two_flows(sandbox)
+    tag = "nexla-ops:orders-eu"  # every resource a deployment creates carries its tag
+
+    async with agent_session("6 pause by tag with preview", sandbox) as agent:
+        tagged = await agent.ok("list_resources", {"kind": "flows", "tag": tag})
+        assert [row["id"] for row in tagged["items"]] == [eu["flow_id"]]
+        reset_requests(sandbox)
+        preview = await agent.ok("run_batch", {"operation": "pause", "resource_type": "data_sources", "tag": tag})
+        assert preview["preview"] is True and preview["selected"] == 1
+        assert [item["id"] for item in preview["items"]] == [eu["source_id"]]
+        assert mutating_requests(sandbox) == {} and await _statuses(sandbox, eu["source_id"]) == ["ACTIVE"]
+        done = await agent.ok("run_batch", {"operation": "pause", "resource_type": "data_sources", "tag": tag,
+                                            "preview": False})
+    assert done["succeeded"] == 1 and done["failed"] == 0
+    assert await _statuses(sandbox, eu["source_id"], us["source_id"]) == ["PAUSED", "ACTIVE"]
+
+
+async def test_7_copy_to_a_staging_project(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    original_files = _files_under(sandbox, "analytics/orders")
+
+    async with agent_session("7 copy to a staging project", sandbox) as agent:
+        project = await agent.ok("manage_project", {"action": "create", "name": "staging"})
+        refused = await agent.error("copy_flow_to_project", {"flow_id": flow["flow_id"],
+                                                             "project_id": project["project_id"], "activate": True})
+        assert refused["error"] == "refused" and "destination_overrides" in refused["hint"]
+        copied = await agent.ok("copy_flow_to_project", {
+            "flow_id": flow["flow_id"], "project_id": project["project_id"], "activate": True,
+            "destination_overrides": {str(flow["sink_id"]): {"config": {"path": "staging/orders/"}}}})
+        assert copied["activated"] and copied["same_destination"] == []
+        listed = await agent.ok("list_project_flows", {"project_id": project["project_id"]})
+        assert [f["flow_id"] for f in listed["flows"]] == [copied["new_flow_id"]]
+        run = await agent.ok("run_flow", {"id": copied["new_flow_id"]})
+    assert run["status"] == "SUCCESS"
+    assert _files_under(sandbox, "staging/orders"), "the staging copy wrote nothing"
+    assert _files_under(sandbox, "analytics/orders") == original_files
+    async with client_for(sandbox) as api:
+        original = await api.get(f"/data_sinks/{flow['sink_id']}")
+        projects = await api.get("/projects")
+    assert original["sink_config"]["path"] == "analytics/orders/"
+    assert [p["name"] for p in projects] == ["staging"]  # the refused copy left nothing behind
+
+
+async def test_8_validate_a_transform_with_three_mistakes_in_one_call(sandbox) -> None:
+    transform = {"version": 1, "operations": [
+        {"operation": "rename", "fields": "qty"},
+        {"operation": "filter", "condition": "status ==== 'PAID'"},
+        {"operation": "explode_all", "path": "line_items"},
+    ]}
+    async with agent_session("8 validate a transform with three mistakes", sandbox) as agent:
+        checked = await agent.ok("validate_transform", {"transform": transform, "records": [{"qty": 1, "status": "PAID"}]})
+    assert checked["valid"] is False
+    messages = " | ".join(e["message"] for e in checked["errors"])
+    for index in range(3):
+        assert f"operations[{index}]" in messages, messages
+    assert "'fields'" in messages and "==" in messages and "explode_all" in messages

@@ -4,8 +4,8 @@ Each test starts from a fresh sandbox with demo data; what the task starts from 
 a team) is set up directly through the operations and is not counted. Every tool call the agent
 makes is counted with the bytes of its result (the JSON text a model reads), per task. The table
 is printed at the end of the module (visible with ``-s``) and written as JSON to the file named by
-``NEXLA_JOURNEYS_RESULTS`` (``make``-free: e.g.
-``NEXLA_JOURNEYS_RESULTS=benchmarks/results/agent_journeys.json pytest tests/server/test_agent_journeys.py``).
+``NEXLA_JOURNEYS_RESULTS``, e.g.
+``NEXLA_JOURNEYS_RESULTS=benchmarks/results/agent_journeys.json pytest tests/server/test_agent_journeys.py``.
 Assertions are on outcomes: files written, statuses in the API, accessors held, nothing changed by a
 preview.
 """
@@ -29,7 +29,15 @@ from mcp.types import CallToolResult, Tool
 
 from nexla_ops.operations.deploy import apply_deployment, parse_spec
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, mutating_requests, reset_requests, run_source, spec_data
+from tests.helpers.deploy import (
+    SECRET_ENV,
+    client_for,
+    inject_fault,
+    mutating_requests,
+    reset_requests,
+    run_source,
+    spec_data,
+)
 from tests.helpers.mcp import ToolCaller, connect, settings_for, text_of
 
 pytestmark = pytest.mark.timeout(300)
@@ -108,15 +116,20 @@ def _report() -> Iterator[None]:
     yield
     if not TALLIES:
         return
-    rows = {task: {"calls": t.calls, "result_bytes": t.result_bytes, "tools": t.tools} for task, t in TALLIES.items()}
+    rows = {task: {"calls": t.calls, "result_bytes": t.result_bytes, "tools": t.tools}
+            for task, t in sorted(TALLIES.items())}
     width = max(len(task) for task in rows)
     print(f"\n{'task':<{width}}  calls  result bytes")
     for task, row in rows.items():
         print(f"{task:<{width}}  {row['calls']:>5}  {row['result_bytes']:>12}")
     target = os.environ.get(RESULTS_ENV)
     if target:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(json.dumps({"tasks": rows}, indent=1) + "\n", encoding="utf-8")
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Tasks run in another process (pytest-xdist) or an earlier run of one test keep their rows.
+        previous = json.loads(path.read_text(encoding="utf-8")).get("tasks", {}) if path.is_file() else {}
+        merged = dict(sorted({**previous, **rows}.items()))
+        path.write_text(json.dumps({"tasks": merged}, indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -382,3 +395,44 @@ async def test_8_validate_a_transform_with_three_mistakes_in_one_call(sandbox) -
     for index in range(3):
         assert f"operations[{index}]" in messages, messages
     assert "'fields'" in messages and "==" in messages and "explode_all" in messages
+
+
+async def test_answers_that_never_mislead_through_mcp(sandbox) -> None:
+    """Issue 13's silent wrong answers, each asked through MCP (not a journey: nothing is tallied)."""
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    async with client_for(sandbox) as api:
+        me = await api.get("/users/current")
+        for index in range(90):
+            await api.post("/data_credentials", json={"name": f"bulk credential {index:03d} " + "x" * 300,
+                                                      "credentials_type": "s3", "credentials": {}})
+        credential_ids = sorted(c["id"] for c in await api.get("/data_credentials"))
+    async with connect(settings_for(sandbox)) as client:
+        call = ToolCaller(client, (await client.list_tools()).tools)
+        # Flows by tag and by owner are the matching flows, not always none.
+        by_owner = await call.ok("list_resources", {"kind": "flows", "owner": me["email"]})
+        by_tag = await call.ok("list_resources", {"kind": "flows", "tag": "nexla-ops:orders-to-parquet"})
+        assert [r["id"] for r in by_owner["items"]] == [r["id"] for r in by_tag["items"]] == [flow["flow_id"]]
+        # A list cut to fit the result size ends with a cursor to the rest.
+        first = await call.ok("list_resources", {"kind": "credentials", "limit": 1000, "fields": "name"})
+        assert first["has_more"] and first["next_cursor"] and first["count"] < len(credential_ids)
+        rest = await call.ok("list_resources", {"kind": "credentials", "limit": 1000, "fields": "name",
+                                                "cursor": first["next_cursor"]})
+        assert sorted(r["id"] for r in first["items"] + rest["items"]) == credential_ids
+        # A rolled-back apply is an error result.
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=400, count=1)
+        rolled = await client.call_tool("apply_deployment", {"spec": spec_data(name="orders-rollback")})
+        assert rolled.is_error and rolled.structured_content is not None
+        assert rolled.structured_content["status"] == "rolled_back"
+        # Triage says when a newer run succeeded after the failed one.
+        _block_destination(sandbox, "analytics/orders")
+        _new_orders(sandbox, "orders-late.json")
+        failed_run = run_source(sandbox, flow["source_id"])
+        shutil.rmtree(Path(sandbox.data_dir) / "s3" / "analytics" / "orders", ignore_errors=True)
+        (Path(sandbox.data_dir) / "s3" / "analytics" / "orders").unlink(missing_ok=True)
+        _new_orders(sandbox, "orders-later.json")
+        recovered = run_source(sandbox, flow["source_id"])
+        assert (failed_run["status"], recovered["status"]) == ("FAILED", "SUCCESS")
+        report = await call.ok("triage_flow", {"kind": "flows", "id": flow["flow_id"], "run_id": failed_run["run_id"]})
+        assert report["verdict"] == "failed" and report["newer_success_run_id"] == recovered["run_id"]
+        assert "recovered" in report["note"]

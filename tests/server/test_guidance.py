@@ -98,3 +98,10 @@ def test_every_triage_rule_has_a_tool_call_inside_mcp() -> None:
         assert "python scripts" not in step_text and _CALL.search(step_text), step_text
         _, command, _ = diagnose(lines, target, "data_sources:5")
         assert "python scripts" in command or "GET /data_credentials" in command, command
+
+
+async def test_an_invalid_spec_through_mcp_points_at_the_schema_resource(sandbox) -> None:
+    async with connect(settings_for(sandbox)) as client:
+        error = await ToolCaller(client, (await client.list_tools()).tools).error(
+            "validate_deployment", {"spec": {"name": "x", "sourse": {}}})
+    assert "nexla://deploy/spec-schema.json" in error["hint"] and "--print-schema" not in json.dumps(error)

@@ -349,11 +349,14 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
     else:
         cause = run.error_message or "the run reports errors but logged no error lines"
         next_step = "Read every line of the run: " + _read_lines(target, run.run_id, None)
-    # Recovered means the newest run is later and clean, not merely that some later run was.
+    # Recovered means the newest run is later and completed, not merely that some later run did. Record
+    # errors in it (malformed input set aside) do not undo that; the note counts them.
     latest = runs[0]
-    newer = latest if latest.run_id > run.run_id and latest.succeeded and not latest.errors else None
+    newer = latest if latest.run_id > run.run_id and latest.succeeded else None
+    remaining = f" ({newer.errors} record error(s) in it)" if newer is not None and newer.errors else ""
     note = (
-        f"run {newer.run_id} succeeded after run {run.run_id}: the flow has recovered; fix the cause only if it can recur"
+        f"run {newer.run_id} succeeded after run {run.run_id}{remaining}: the flow has recovered; fix the cause "
+        "only if it can recur"
         if newer is not None and verdict != "clean" else None
     )
     return TriageReport(

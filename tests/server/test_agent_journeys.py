@@ -452,3 +452,27 @@ async def test_answers_that_never_mislead_through_mcp(sandbox) -> None:
         report = await call.ok("triage_flow", {"kind": "flows", "id": flow["flow_id"], "run_id": failed_run["run_id"]})
         assert report["verdict"] == "failed" and report["newer_success_run_id"] == recovered["run_id"]
         assert "recovered" in report["note"]
+
+
+async def test_partial_failures_and_rollbacks_are_error_results(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=20, files=1)
+    flow = await _deployed(sandbox)
+    async with connect(settings_for(sandbox)) as client:
+        async def outcome(name: str, arguments: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+            result = await client.call_tool(name, arguments)
+            assert result.structured_content is not None, text_of(result)
+            return result.is_error, result.structured_content
+
+        member = [{"type": "USER", "id": sandbox.users["operator"]}]
+        failed, granted = await outcome("grant_access", {"kind": "data_sources", "resource_ids": [flow["source_id"], 999999],
+                                                         "accessors": member, "roles": ["operator"]})
+        assert failed and [r["outcome"] for r in granted["results"]] == ["changed", "failed"]
+        inject_fault(sandbox, "PUT", r"^/data_sources/\d+/pause$", status=400, count=1)
+        failed, batch = await outcome("run_batch", {"operation": "pause", "resource_type": "data_sources",
+                                                    "ids": [flow["source_id"]], "preview": False})
+        assert failed and batch["failed"] == 1
+        inject_fault(sandbox, "PUT", rf"^/data_sources/{flow['source_id']}$", status=400, count=1)
+        failed, rotation = await outcome("rotate_credential", {
+            "credential_id": flow["credential_id"], "fields_from_env": {"secret_access_key": ROTATED_ENV},
+            "dry_run": False})
+        assert failed and rotation["outcome"] == "rolled_back", rotation

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +17,9 @@ from nexla_ops.resources import ResourceKind
 from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.access import make_credential, make_flow
 from tests.helpers.deploy import client_for, run_source
-from tests.helpers.mcp import ToolCaller, connect, settings_for
+from tests.helpers.mcp import SUGGESTED_CALL, ToolCaller, connect, settings_for, suggested_calls
 
 REPO = Path(__file__).resolve().parents[2]
-_CALL = re.compile(r"([a-z_]+) (\{.*?\})(?=$|[ ,;)])")
 
 
 def test_a_step_renders_for_the_face_it_runs_in() -> None:
@@ -38,12 +36,8 @@ async def test_quickstart_through_mcp_suggests_a_valid_tool_call(sandbox) -> Non
         report = await ToolCaller(client, tools).ok("quickstart")
     suggestion = report["next_step"]
     assert "python scripts" not in suggestion
-    calls = _CALL.findall(suggestion)
-    assert calls, suggestion
-    schemas = {tool.name: tool.input_schema for tool in tools}
-    for name, arguments in calls:
-        jsonschema.validate(json.loads(arguments), schemas[name])
-    assert ("apply_deployment", '{"spec": "examples/orders_to_parquet.yaml"}') in calls
+    calls = _tool_calls(suggestion, {tool.name: tool.input_schema for tool in tools})
+    assert ("apply_deployment", {"spec": "examples/orders_to_parquet.yaml"}) in calls
     assert (REPO / "examples" / "orders_to_parquet.yaml").is_file()
 
 
@@ -56,7 +50,8 @@ def test_the_quickstart_script_still_suggests_a_command(sandbox_env) -> None:
 
 def _tool_calls(text: str, schemas: dict[str, dict]) -> list[tuple[str, dict]]:
     """Every ``tool {arguments}`` in ``text``, each checked against the tool's input schema."""
-    calls = [(name, json.loads(arguments)) for name, arguments in _CALL.findall(text)]
+    calls = suggested_calls(text)
+    assert calls, text
     for name, arguments in calls:
         jsonschema.validate(arguments, schemas[name])
     return calls
@@ -78,7 +73,7 @@ async def test_triage_through_mcp_suggests_tool_calls_with_arguments(sandbox) ->
     assert ("get_resource", {"kind": "data_sinks", "id": flow.sink_id, "fields": ["sink_config"]}) in calls
     assert any(name in ("probe_credential", "check_health") for name, _ in calls)
     for group in report["groups"]:
-        assert _tool_calls(group["next_step"], schemas), group["next_step"]
+        _tool_calls(group["next_step"], schemas)
 
 
 def test_every_triage_rule_has_a_tool_call_inside_mcp() -> None:
@@ -95,7 +90,7 @@ def test_every_triage_rule_has_a_tool_call_inside_mcp() -> None:
         lines = [LogEntry(level=level, message=message, resource_type=kind, resource_id=9, run_id=3, details=details)]
         with face("mcp"):
             _, step_text, _ = diagnose(lines, target, "data_sources:5")
-        assert "python scripts" not in step_text and _CALL.search(step_text), step_text
+        assert "python scripts" not in step_text and SUGGESTED_CALL.search(step_text), step_text
         _, command, _ = diagnose(lines, target, "data_sources:5")
         assert "python scripts" in command or "GET /data_credentials" in command, command
 

@@ -100,3 +100,17 @@ async def test_an_invalid_spec_through_mcp_points_at_the_schema_resource(sandbox
         error = await ToolCaller(client, (await client.list_tools()).tools).error(
             "validate_deployment", {"spec": {"name": "x", "sourse": {}}})
     assert "nexla://deploy/spec-schema.json" in error["hint"] and "--print-schema" not in json.dumps(error)
+
+
+async def test_deleting_an_active_flow_through_mcp_suggests_pausing_it_with_a_tool_call(sandbox) -> None:
+    write_demo_data(sandbox.data_dir, orders=4, files=1)
+    async with client_for(sandbox) as api:
+        flow = await make_flow(api, (await make_credential(api))["id"], sink=False)
+    async with connect(settings_for(sandbox)) as client:
+        tools = (await client.list_tools()).tools
+        call = ToolCaller(client, tools)
+        tree = await call.ok("get_flow", {"kind": "data_sources", "id": flow.source_id})
+        refused = await call.error("delete_resource", {"kind": "flows", "id": tree["flow_id"], "confirm": True,
+                                                       "confirm_name": tree["name"]})
+    calls = _tool_calls(refused["hint"], {tool.name: tool.input_schema for tool in tools})
+    assert calls == [("pause_flow", {"kind": "flows", "id": tree["flow_id"]})] and "pause_first=true" in refused["hint"]

@@ -42,13 +42,13 @@ class FlowNodeSummary(BaseModel):
 class FlowSummary(BaseModel):
     """A flow tree flattened: its nodes, the credentials it uses, node counts by kind."""
 
-    flow_id: int = Field(description="Root node id (use with /flows/{id}).")
+    flow_id: int = Field(description="Root node id.")
     source_id: int | None = None
     name: str | None = None
     status: str | None = None
     project_id: int | None = None
     nodes: list[FlowNodeSummary]
-    credentials: list[dict[str, Any]] = Field(default_factory=list, description="[{id, name, type}] used by the flow.")
+    credentials: list[dict[str, Any]] = Field(default_factory=list, description="{id, name, type} of each.")
     counts: dict[str, int]
 
     @property
@@ -61,7 +61,7 @@ class FlowTarget(BaseModel):
 
     kind: ResourceKind = Field(description="data_sources, data_sets, data_sinks (aliases accepted) or flows (a node id).")
     id: int
-    whole_tree: bool = Field(default=True, description="Act on the whole flow (all=1); false acts on this resource only.")
+    whole_tree: bool = Field(default=True, description="false: this resource only.")
 
     @field_validator("kind", mode="before")
     @classmethod

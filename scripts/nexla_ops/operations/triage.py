@@ -53,7 +53,7 @@ class RunComparison(BaseModel):
     records: int
     errors: int
     duration_s: float | None
-    records_delta: int = Field(description="triaged run minus successful run")
+    records_delta: int = Field(description="this run minus that one")
     errors_delta: int
     duration_delta_s: float | None
 

@@ -122,10 +122,9 @@ def _as_text(table: pa.Table, names: set[str]) -> pa.Table:
     """``table`` with the named columns as text: scalars cast, nested values as JSON."""
     for name in names & set(table.column_names):
         column = table.column(name)
-        if pa.types.is_nested(column.type):
-            text = pa.array([None if value is None else json.dumps(value, default=str)
-                             for value in column.to_pylist()], pa.string())
-        else:
-            text = pc.cast(column, pa.string())
+        text: pa.Array | pa.ChunkedArray = (
+            pa.array([None if value is None else json.dumps(value, default=str) for value in column.to_pylist()],
+                     pa.string())
+            if pa.types.is_nested(column.type) else pc.cast(column, pa.string()))
         table = table.set_column(table.column_names.index(name), name, text)
     return table

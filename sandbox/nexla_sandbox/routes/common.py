@@ -16,38 +16,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from nexla_sandbox.access import Access
-from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.render import Renderer
+from nexla_sandbox.backend import Caller
+from nexla_sandbox.errors import ApiError, bad_request
 from nexla_sandbox.state import audit
-from nexla_sandbox.state.store import Store
 
 Handler = Callable[["Ctx"], Any]
 
 
-@dataclass
-class Ctx:
-    """Everything a handler needs about one request."""
+@dataclass(kw_only=True)
+class Ctx(Caller):
+    """One request: the caller the backend sees, plus what a route parses (path params, query, body)."""
 
     request: Request
-    user: dict
-    store: Store
-    access: Access
-    runtime: Any
     params: dict
     query: Any
     body: Any
     extras: dict = field(default_factory=dict)
-
-    @property
-    def renderer(self) -> Renderer:
-        return Renderer(self.store, self.access, self.user, root_url=str(self.request.base_url).rstrip("/"))
-
-    @property
-    def info(self) -> audit.RequestInfo:
-        client = self.request.client
-        return audit.RequestInfo(user=self.user, ip=client.host if client else None,
-                                 user_agent=self.request.headers.get("user-agent"), url=str(self.request.url))
 
     def id(self, name: str = "id") -> int:
         return int(self.params[name])
@@ -59,19 +43,6 @@ class Ctx:
         if not isinstance(self.body, dict):
             raise bad_request("Request body must be a JSON object", "body")
         return self.body
-
-    def render(self, kind: str, record: dict, **options: Any) -> dict:
-        return self.renderer.render(kind, record, **options)
-
-    def audit(self, kind: str, item_id: int, event: str, before: dict | None, after: dict | None,
-              summary: list[str] | None = None) -> None:
-        audit.record(self.store, kind, item_id, event, self.info, before, after, summary)
-
-    def get(self, kind: str, id: int) -> dict:
-        record = self.store.get(kind, id)
-        if record is None:
-            raise not_found(kind, id)
-        return record
 
 
 MAX_DEPTH = 64
@@ -167,9 +138,13 @@ def endpoint(handler: Handler, **extras: Any) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
         body = await read_json(request) if request.method in {"POST", "PUT", "DELETE", "PATCH"} else None
         state = request.app.state
-        ctx = Ctx(request=request, user=request.state.user, store=state.store, access=state.access,
-                  runtime=state.runtime, params=dict(request.path_params), query=request.query_params,
-                  body=body, extras=extras)
+        user = request.state.user
+        client = request.client
+        info = audit.RequestInfo(user=user, ip=client.host if client else None,
+                                 user_agent=request.headers.get("user-agent"), url=str(request.url))
+        ctx = Ctx(store=state.store, access=state.access, runtime=state.runtime, user=user, info=info,
+                  root_url=str(request.base_url).rstrip("/"), request=request, params=dict(request.path_params),
+                  query=request.query_params, body=body, extras=extras)
         return to_response(await run_in_threadpool(handler, ctx))
 
     run.__doc__ = handler.__doc__

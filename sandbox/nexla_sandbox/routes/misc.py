@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from nexla_sandbox.params import paginate
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.routes.flows import anchor_of_node
+from nexla_sandbox.backend.flows import anchor_of_node
 from nexla_sandbox.state import audit
 from nexla_sandbox.state.flows import FlowIndex
 

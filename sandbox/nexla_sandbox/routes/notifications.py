@@ -11,7 +11,8 @@ from nexla_sandbox.params import flag, integer, paginate
 from nexla_sandbox.routes.common import Ctx, route, status_ok
 from starlette.responses import Response
 
-from nexla_sandbox.routes.resources import deleted, change, remove
+from nexla_sandbox.backend.records import change, remove
+from nexla_sandbox.routes.resources import deleted
 from nexla_sandbox.state.store import now_iso
 
 LEVELS = {"DEBUG", "INFO", "WARN", "ERROR", "RECOVERED", "RESOLVED"}

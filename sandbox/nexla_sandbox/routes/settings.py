@@ -24,7 +24,7 @@ from starlette.routing import Route
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import optional_dict, require_int
 from nexla_sandbox.routes.common import Ctx, route, status_ok
-from nexla_sandbox.routes.resources import change, insert, reference, remove
+from nexla_sandbox.backend.records import change, insert, reference, remove
 
 CHANNELS = ("APP", "EMAIL", "SMS", "SLACK", "WEBHOOKS")
 RESOURCE_TYPES = ("ORG", "USER", "DATA_FLOW", "CUSTOM_DATA_FLOW", "SOURCE", "DATASET", "SINK")

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from nexla_sandbox.params import flag, page_headers, paginate, require_str, requested_window
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.routes.resources import change, insert
+from nexla_sandbox.backend.records import change, insert
 from nexla_sandbox.state import accessors, audit
 
 STATUSES = {"ACTIVE", "DEACTIVATED"}

@@ -18,9 +18,31 @@ from nexla_sandbox.access import Access
 from nexla_sandbox.errors import ApiError, error_response, reason
 from nexla_sandbox.faults import Controls
 from nexla_sandbox.gateway import Gateway
-from nexla_sandbox.routes import (accessors, aliases, async_tasks, auth, code, control, credentials, flows, lookups, misc,
-                                  monitoring, nexset_docs, nexsets, notifications, org_admin, orgs, projects, runtimes,
-                                  settings, sinks, sources, teams, users)
+from nexla_sandbox.routes import (
+    accessors,
+    aliases,
+    async_tasks,
+    auth,
+    code,
+    control,
+    credentials,
+    flows,
+    lookups,
+    misc,
+    monitoring,
+    nexset_docs,
+    nexsets,
+    notifications,
+    org_admin,
+    orgs,
+    projects,
+    runtimes,
+    settings,
+    sinks,
+    sources,
+    teams,
+    users,
+)
 from nexla_sandbox.routes.misc import openapi_document
 from nexla_sandbox.runtime import Runtime
 from nexla_sandbox.state.seed import ensure_seeded

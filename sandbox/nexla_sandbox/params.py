@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -119,22 +119,23 @@ def require_str(body: Mapping[str, Any], name: str, *, required: bool = True) ->
     return value
 
 
-def optional_dict(body: Mapping[str, Any], name: str) -> dict | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, dict):
-        raise bad_request(f"'{name}' must be an object", name)
-    return value
+# What an optional body field must be, as a message names it.
+_SHAPES: dict[type, str] = {dict: "an object", bool: "a boolean", list: "an array"}
 
 
-def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise bad_request(f"'{name}' must be a boolean", name)
-    return value
+def _optional(kind: type[T]) -> Callable[[Mapping[str, Any], str], T | None]:
+    """A reader of an optional body field of one JSON type: its value, None when absent, 400 naming it otherwise."""
+
+    def read(body: Mapping[str, Any], name: str) -> T | None:
+        value = body.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise bad_request(f"'{name}' must be {_SHAPES[kind]}", name)
+        return value
+
+    read.__name__ = f"optional_{kind.__name__}"
+    return read
 
 
-def optional_list(body: Mapping[str, Any], name: str) -> list | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, list):
-        raise bad_request(f"'{name}' must be an array", name)
-    return value
+optional_dict = _optional(dict)
+optional_bool = _optional(bool)
+optional_list = _optional(list)

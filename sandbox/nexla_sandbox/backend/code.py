@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexla_sandbox.errors import ApiError, bad_request
-from nexla_sandbox.params import optional_bool, optional_dict, require_str
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.nexsets import check_transform_size
 from nexla_sandbox.backend.records import Family, insert, unique_copy_name
+from nexla_sandbox.errors import ApiError, bad_request
+from nexla_sandbox.params import optional_bool, optional_dict, require_str
 
 OPTIONAL = ("description", "code_config", "custom_config", "reusable", "public", "ai_function_type", "tags",
             "data_credentials_id", "runtime_data_credentials_id")

@@ -12,8 +12,7 @@ import json
 from typing import Any
 
 from nexla_sandbox.backend import Caller
-from nexla_sandbox.backend.records import (copy_accessors, copy_owner, insert, list_scope, page, remove,
-                                           unique_copy_name)
+from nexla_sandbox.backend.records import copy_accessors, copy_owner, insert, list_scope, page, remove, unique_copy_name
 from nexla_sandbox.errors import ApiError, not_found
 from nexla_sandbox.state.flows import KIND_KEY, FlowIndex, project_of_flows, resource_of_node, root_of
 

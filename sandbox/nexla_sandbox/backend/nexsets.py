@@ -14,11 +14,11 @@ from typing import Any
 from nexla_ops.transform import TransformSpecError
 from nexla_ops.transform import validate_transform as engine_validate
 
-from nexla_sandbox.errors import ApiError, bad_request
-from nexla_sandbox.params import optional_bool, optional_dict, optional_list, require_int, require_str
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.flows import clone
 from nexla_sandbox.backend.records import Family, copy_owner, reference, refuse_active
+from nexla_sandbox.errors import ApiError, bad_request
+from nexla_sandbox.params import optional_bool, optional_dict, optional_list, require_int, require_str
 from nexla_sandbox.state.flows import FlowIndex
 
 OPTIONAL = ("description", "output_schema_annotations", "output_schema_validation_enabled", "output_validation_schema",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from nexla_sandbox.backend import Caller
-from nexla_sandbox.backend.records import Family, change
+from nexla_sandbox.backend.records import Family, change, renamed
 from nexla_sandbox.errors import bad_request
 from nexla_sandbox.params import optional_list, require_str
 from nexla_sandbox.state.flows import KIND_KEY, resource_of_node, root_of
@@ -56,11 +56,7 @@ def create(caller: Caller, body: dict) -> dict:
 
 
 def update(caller: Caller, record: dict, body: dict) -> dict:
-    fields: dict[str, Any] = {}
-    if "name" in body:
-        fields["name"] = require_str(body, "name")
-    if "description" in body:
-        fields["description"] = body["description"] or ""
+    fields = renamed(body)
     if "data_flows" in body or "flows" in body:
         fields["data_flows"] = merge([], resolve_flows(caller, body))
     return fields

@@ -13,6 +13,7 @@ from typing import Any
 
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.errors import ApiError, bad_request, singular
+from nexla_sandbox.params import require_str
 from nexla_sandbox.state import accessors, audit
 from nexla_sandbox.state.store import Clause
 
@@ -159,6 +160,16 @@ def copy_owner(caller: Caller, options: dict) -> tuple[int, int]:
         if caller.store.get("users", owner_id) is None:
             raise bad_request(f"'owner_id': user {owner_id} does not exist", "owner_id")
     return owner_id, org_id
+
+
+def renamed(body: dict) -> dict[str, Any]:
+    """The ``name`` (a non-empty string) and ``description`` (empty when null) an update body changes."""
+    fields: dict[str, Any] = {}
+    if "name" in body:
+        fields["name"] = require_str(body, "name")
+    if "description" in body:
+        fields["description"] = body["description"] or ""
+    return fields
 
 
 def refuse_active(kind: str, record: dict) -> None:

@@ -6,10 +6,10 @@ The sandbox runs every flow in-process, so a runtime is bookkeeping: its ``docke
 
 from __future__ import annotations
 
-from nexla_sandbox.errors import bad_request
-from nexla_sandbox.params import optional_dict, require_str
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.records import Family, change
+from nexla_sandbox.errors import bad_request
+from nexla_sandbox.params import optional_dict, require_str
 
 
 def fields_of(body: dict) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nexla_sandbox.connectors import check_config_path, check_connector_type
-from nexla_sandbox.params import optional_dict, require_int, require_str
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.flows import clone, copy_credential
 from nexla_sandbox.backend.records import Family, copy_owner, reference, refuse_active
 from nexla_sandbox.backend.sources import COPY_DEFAULTS
+from nexla_sandbox.connectors import check_config_path, check_connector_type
+from nexla_sandbox.params import optional_dict, require_int, require_str
 
 OPTIONAL = ("description", "template_config", "vendor_endpoint_id", "tags")
 

@@ -6,16 +6,15 @@ create response and stays stored for the runtime's webhook route (``api_keys[*].
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-import secrets
-
-from nexla_sandbox.connectors import check_config_path, check_connector_type
-from nexla_sandbox.errors import ApiError
-from nexla_sandbox.params import optional_dict, require_int, require_str
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.flows import clone, copy_credential
 from nexla_sandbox.backend.records import Family, copy_owner, reference, refuse_active, remove
+from nexla_sandbox.connectors import check_config_path, check_connector_type
+from nexla_sandbox.errors import ApiError
+from nexla_sandbox.params import optional_dict, require_int, require_str
 from nexla_sandbox.state.flows import FlowIndex
 from nexla_sandbox.state.store import now_iso
 

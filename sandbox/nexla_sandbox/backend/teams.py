@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nexla_sandbox.backend import Caller
-from nexla_sandbox.backend.records import Family, change
+from nexla_sandbox.backend.records import Family, change, renamed
 from nexla_sandbox.errors import bad_request
 from nexla_sandbox.params import optional_list, require_str
 
@@ -33,11 +31,7 @@ def create(caller: Caller, body: dict) -> dict:
 
 
 def update(caller: Caller, record: dict, body: dict) -> dict:
-    fields: dict[str, Any] = {}
-    if "name" in body:
-        fields["name"] = require_str(body, "name")
-    if "description" in body:
-        fields["description"] = body["description"] or ""
+    fields = renamed(body)
     if body.get("members") is not None:
         fields["members"] = resolve_members(caller, optional_list(body, "members") or [])
     return fields

@@ -24,11 +24,11 @@ from collections.abc import Callable
 from starlette.routing import Route
 
 from nexla_sandbox import auth
+from nexla_sandbox.backend.flows import anchor_of_node, set_status
+from nexla_sandbox.backend.records import change, insert, remove
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import require_str
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.backend.flows import anchor_of_node, set_status
-from nexla_sandbox.backend.records import change, insert, remove
 from nexla_sandbox.runtime.object_store import ProbeFailure
 from nexla_sandbox.state import accessors, audit
 from nexla_sandbox.state.flows import FlowIndex

@@ -33,12 +33,12 @@ from typing import Any
 
 from starlette.routing import Route
 
+from nexla_sandbox.backend.flows import anchor_of_node
+from nexla_sandbox.backend.records import change
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import integer, page_window
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.backend.flows import anchor_of_node
 from nexla_sandbox.routes.flows import tree
-from nexla_sandbox.backend.records import change
 from nexla_sandbox.routes.resources import list_scope
 from nexla_sandbox.state.flows import root_of
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from nexla_sandbox.backend.records import insert, remove
 from nexla_sandbox.errors import bad_request
 from nexla_sandbox.params import optional_list
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.backend.records import insert, remove
 
 KIND = "data_set_docs"
 TEXT_FIELDS = ("name", "text", "doc_type", "description")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from starlette.responses import Response
 from starlette.routing import Route
 
+from nexla_sandbox.backend.records import change, remove
 from nexla_sandbox.errors import bad_request, not_found
 from nexla_sandbox.params import flag, integer, paginate
 from nexla_sandbox.routes.common import Ctx, route, status_ok
-from starlette.responses import Response
-
-from nexla_sandbox.backend.records import change, remove
 from nexla_sandbox.routes.resources import deleted
 from nexla_sandbox.state.store import now_iso
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from nexla_sandbox.backend.records import change
+from nexla_sandbox.backend.teams import resolve_members
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import optional_list, paginate, require_str
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.backend.records import change
-from nexla_sandbox.backend.teams import resolve_members
 from nexla_sandbox.state import accessors, audit
 
 

@@ -7,14 +7,13 @@ update anyone in it; a user may update their own ``full_name``.
 
 from __future__ import annotations
 
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from nexla_sandbox.errors import ApiError, bad_request, not_found
-from starlette.responses import JSONResponse, Response
-
-from nexla_sandbox.params import flag, page_headers, paginate, require_str, requested_window
-from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.backend.records import change, insert
+from nexla_sandbox.errors import ApiError, bad_request, not_found
+from nexla_sandbox.params import flag, page_headers, paginate, requested_window, require_str
+from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.state import accessors, audit
 
 STATUSES = {"ACTIVE", "DEACTIVATED"}

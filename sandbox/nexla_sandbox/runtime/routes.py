@@ -11,10 +11,10 @@ import base64
 import binascii
 import json
 import math
-from xml.etree import ElementTree
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request

@@ -36,6 +36,7 @@ from nexla_sandbox.routes import (
     org_admin,
     orgs,
     projects,
+    run_data,
     runtimes,
     settings,
     sinks,
@@ -52,9 +53,9 @@ PREFIX = "/nexla-api"
 log = logging.getLogger("nexla_sandbox")
 
 
-def api_routes(runtime: Runtime) -> list[BaseRoute]:
-    """Every route under the prefix; runtime routes first (they own samples, metrics, logs, run)."""
-    table: list[BaseRoute] = [*runtime.routes(), *auth.routes(), *control.routes(), *misc.routes(), *flows.routes()]
+def api_routes() -> list[BaseRoute]:
+    """Every route under the prefix; run data routes first (they own samples, metrics, logs, run)."""
+    table: list[BaseRoute] = [*run_data.routes(), *auth.routes(), *control.routes(), *misc.routes(), *flows.routes()]
     for module in (credentials, sources, nexsets, sinks, code, teams, projects, accessors, users, orgs,
                    notifications, async_tasks, lookups, settings, org_admin, monitoring, nexset_docs,
                    aliases, runtimes):
@@ -103,7 +104,7 @@ def create_app(data_dir: Path, service_key: str | None = None, *, rate_limit: fl
         finally:
             runtime.stop()
 
-    routes = [Mount(prefix, routes=api_routes(runtime)), *runtime.webhook_routes()]
+    routes = [Mount(prefix, routes=api_routes()), *run_data.webhook_routes()]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(Gateway, prefix=prefix, store=store, controls=controls)],

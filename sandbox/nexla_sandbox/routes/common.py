@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.errors import ApiError, bad_request
+from nexla_sandbox.params import MAX_DEPTH, check_storable
 from nexla_sandbox.state import audit
 
 Handler = Callable[["Ctx"], Any]
@@ -43,10 +44,6 @@ class Ctx(Caller):
         if not isinstance(self.body, dict):
             raise bad_request("Request body must be a JSON object", "body")
         return self.body
-
-
-MAX_DEPTH = 64
-"""Deepest nesting a request body may have; real configurations stay far below, a deeper body is refused."""
 
 
 async def read_json(request: Request) -> Any:
@@ -90,38 +87,6 @@ def too_deep_field(text: str) -> str:
         elif char in "]}":
             depth -= 1
     return key
-
-
-def check_storable(body: Any) -> None:
-    """400 naming the field for a body nested deeper than MAX_DEPTH or holding a lone UTF-16 surrogate.
-
-    A lone surrogate parses but cannot be encoded as UTF-8, so storing one would break every later
-    answer that shows it; the walk is iterative so depth alone cannot exhaust the stack.
-    """
-    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
-    while stack:
-        value, path, depth = stack.pop()
-        field = path.split(".")[0].split("[")[0] or "body"
-        if depth > MAX_DEPTH:
-            raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not _encodable(key):
-                    raise bad_request(f"'{path or 'body'}' has a key that is not valid Unicode", field)
-                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
-        elif isinstance(value, str) and not _encodable(value):
-            raise bad_request(f"'{path or 'body'}' is not valid Unicode (it holds a lone UTF-16 surrogate)",
-                              path or "body")
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def to_response(result: Any) -> Response:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -139,6 +141,31 @@ def _optional(kind: type[T]) -> Callable[[Mapping[str, Any], str], T | None]:
 optional_dict = _optional(dict)
 optional_bool = _optional(bool)
 optional_list = _optional(list)
+
+
+# Epoch seconds the API accepts in ``from``/``to``: 1970 up to the year 3000.
+LATEST = 32503680000
+
+
+def epoch_bounds(query: Mapping[str, str], default_days: int = 30) -> tuple[float, float]:
+    """(from, to) in epoch seconds from ``from``/``to`` (ISO dates or epoch seconds); default the last days."""
+    def parse(name: str, default: float) -> float:
+        value = query.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            if value.isdigit():
+                stamp = float(value)
+            else:
+                parsed = datetime.fromisoformat(value)
+                stamp = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError):
+            stamp = -1.0
+        if not 0 <= stamp <= LATEST:
+            raise bad_request(f"'{name}' must be a date (YYYY-MM-DD), a UTC date-time or epoch seconds", name)
+        return stamp
+    now = time.time()
+    return parse("from", now - default_days * 86400), parse("to", now)
 
 
 MAX_DEPTH = 64

@@ -3,7 +3,7 @@ quarantine settings.
 
 Settings belong to the user who made them (org admins see and change those of their org). They are
 not shared through accessors, so their lists are simply the caller's own. Every settings action has
-one signature, ``(caller, kind, SettingsRequest)``, so the routes register them from one table.
+one signature, ``(caller, kind, SettingsArgs)``, so the routes register them from one table.
 Quarantine settings (where a user's error records are exported: a credential and a path) are one per
 user and are named by the user's id.
 """
@@ -41,7 +41,7 @@ FILTERS = ("event_type", "resource_type", "status", "channel")
 
 
 @dataclass(frozen=True)
-class SettingsRequest:
+class SettingsArgs:
     """What a settings action acts on: the id in the path (a setting's, or for quarantine a user's), the body, filters."""
 
     id: int | None = None
@@ -206,7 +206,7 @@ def quarantine_of(caller: Caller, user: dict) -> dict | None:
     return found[0] if found else None
 
 
-def list_settings(caller: Caller, kind: str, request: SettingsRequest) -> list[dict]:
+def list_settings(caller: Caller, kind: str, request: SettingsArgs) -> list[dict]:
     """List the caller's own settings of this kind (filters: event_type, resource_type, status, channel)."""
     shown = [KINDS[kind].shape(caller, r) for r in caller.store.list(kind, {"owner_id": caller.user["id"]})]
     for name in FILTERS:
@@ -215,7 +215,7 @@ def list_settings(caller: Caller, kind: str, request: SettingsRequest) -> list[d
     return shown
 
 
-def create_setting(caller: Caller, kind: str, request: SettingsRequest) -> dict:
+def create_setting(caller: Caller, kind: str, request: SettingsArgs) -> dict:
     """Create a setting of the caller (quarantine: of the named user; 409 when they have one)."""
     owner: dict[str, int] = {}
     if kind == "quarantine_settings":
@@ -227,18 +227,18 @@ def create_setting(caller: Caller, kind: str, request: SettingsRequest) -> dict:
     return KINDS[kind].shape(caller, insert(caller, kind, KINDS[kind].fields(caller, request.body, None), **owner))
 
 
-def get_setting(caller: Caller, kind: str, request: SettingsRequest) -> dict:
+def get_setting(caller: Caller, kind: str, request: SettingsArgs) -> dict:
     """Get a setting of the caller."""
     return KINDS[kind].shape(caller, owned(caller, kind, request.id))
 
 
-def update_setting(caller: Caller, kind: str, request: SettingsRequest) -> dict:
+def update_setting(caller: Caller, kind: str, request: SettingsArgs) -> dict:
     """Change a setting of the caller."""
     record = owned(caller, kind, request.id)
     return KINDS[kind].shape(caller, change(caller, kind, record, KINDS[kind].fields(caller, request.body, record)))
 
 
-def delete_setting(caller: Caller, kind: str, request: SettingsRequest) -> dict:
+def delete_setting(caller: Caller, kind: str, request: SettingsArgs) -> dict:
     """Delete a setting of the caller."""
     remove(caller, kind, owned(caller, kind, request.id))
     shown = f"Quarantine settings of user {request.id}" if kind == "quarantine_settings" else f"{kind} {request.id}"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from nexla_sandbox.backend.orgs import member_org
 from nexla_sandbox.backend.records import change
 from nexla_sandbox.backend.teams import resolve_members
 from nexla_sandbox.errors import bad_request
 from nexla_sandbox.params import optional_list
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.routes.orgs import member_org, members
+from nexla_sandbox.routes.orgs import members
 
 
 def named_members(ctx: Ctx, org: dict, field: str) -> list[int]:

@@ -8,23 +8,13 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from nexla_sandbox.backend.orgs import member_org
 from nexla_sandbox.backend.records import change
 from nexla_sandbox.backend.teams import resolve_members
-from nexla_sandbox.errors import ApiError, bad_request, not_found
+from nexla_sandbox.errors import bad_request
 from nexla_sandbox.params import optional_list, paginate, require_str
 from nexla_sandbox.routes.common import Ctx, route
 from nexla_sandbox.state import accessors, audit
-
-
-def member_org(ctx: Ctx, org_id: int, *, admin: bool = False) -> dict:
-    org = ctx.store.get("orgs", org_id)
-    membership = accessors.org_membership(ctx.store, ctx.user["id"], org_id) if org else None
-    if org is None or membership is None:
-        raise not_found("orgs", org_id)
-    if admin and not membership.get("is_admin"):
-        raise ApiError(403, f"Forbidden: changing org {org_id} needs an org admin", resource_type="orgs",
-                       resource_id=org_id)
-    return org
 
 
 def list_orgs(ctx: Ctx) -> list[dict]:

@@ -22,10 +22,10 @@ from typing import Any
 from starlette.routing import Route
 
 from nexla_sandbox.backend import settings
-from nexla_sandbox.backend.settings import SettingsRequest
+from nexla_sandbox.backend.settings import SettingsArgs
 from nexla_sandbox.routes.common import Ctx, Handler, route
 
-Action = Callable[[Ctx, str, SettingsRequest], Any]
+Action = Callable[[Ctx, str, SettingsArgs], Any]
 ONE = "/{id:int}"
 # (collection path, kind, [(method, path suffix, backend action)])
 TABLE: tuple[tuple[str, str, tuple[tuple[str, str, Action], ...]], ...] = (
@@ -42,7 +42,7 @@ TABLE: tuple[tuple[str, str, tuple[tuple[str, str, Action], ...]], ...] = (
 def settings_handler(kind: str, action: Action) -> Handler:
     def handler(ctx: Ctx) -> Any:
         filters = {name: ctx.query[name] for name in settings.FILTERS if ctx.query.get(name)}
-        request = SettingsRequest(id=ctx.id() if "id" in ctx.params else None, body=ctx.body_dict(), filters=filters)
+        request = SettingsArgs(id=ctx.id() if "id" in ctx.params else None, body=ctx.body_dict(), filters=filters)
         return action(ctx, kind, request)
 
     handler.__name__ = f"{action.__name__}_{kind}"

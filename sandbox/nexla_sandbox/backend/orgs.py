@@ -1,10 +1,17 @@
-"""Org rules shared by the org, org admin and monitoring routes."""
+"""Org rules: membership, org admin rights, members and org audit logs.
+
+Members can read; only org admins update the org or its members. An org keeps at least one
+active admin (400 otherwise).
+"""
 
 from __future__ import annotations
 
 from nexla_sandbox.backend import Caller
-from nexla_sandbox.errors import ApiError, not_found
-from nexla_sandbox.state import accessors
+from nexla_sandbox.backend.records import change
+from nexla_sandbox.backend.teams import resolve_members
+from nexla_sandbox.errors import ApiError, bad_request, not_found
+from nexla_sandbox.params import optional_list, require_str
+from nexla_sandbox.state import accessors, audit
 
 
 def member_org(caller: Caller, org_id: int, *, admin: bool = False) -> dict:
@@ -17,3 +24,53 @@ def member_org(caller: Caller, org_id: int, *, admin: bool = False) -> dict:
         raise ApiError(403, f"Forbidden: changing org {org_id} needs an org admin", resource_type="orgs",
                        resource_id=org_id)
     return org
+
+
+def my_orgs(caller: Caller) -> list[dict]:
+    """Orgs the caller belongs to."""
+    return [o for o in caller.store.list("orgs") if accessors.org_membership(caller.store, caller.user["id"], o["id"])]
+
+
+def update_org(caller: Caller, org_id: int, body: dict) -> dict:
+    """Rename or describe the org (org admin)."""
+    org = member_org(caller, org_id, admin=True)
+    fields = {}
+    if "name" in body:
+        fields["name"] = require_str(body, "name")
+    if "description" in body:
+        fields["description"] = body["description"]
+    return change(caller, "orgs", org, fields)
+
+
+def edit_members(caller: Caller, org_id: int, mode: str, body: dict) -> dict:
+    """Add, replace or remove org members (org admin); the org keeps an active admin (400 otherwise)."""
+    org = member_org(caller, org_id, admin=True)
+    wanted = [{"id": m["id"], "is_admin": m["admin"], "status": "ACTIVE"}
+              for m in resolve_members(caller, optional_list(body, "members") or [])]
+    if not wanted and mode != "replace":
+        raise bad_request("'members' is required", "members")
+    current = {m["id"]: m for m in org.get("members", [])}
+    if mode == "add":
+        current.update({m["id"]: m for m in wanted})
+    elif mode == "replace":
+        current = {m["id"]: m for m in wanted}
+    else:
+        current = {k: v for k, v in current.items() if k not in {m["id"] for m in wanted}}
+    if not any(m.get("is_admin") and m.get("status") == "ACTIVE" for m in current.values()):
+        raise bad_request("Refused: the org would be left without an active admin", "members")
+    return change(caller, "orgs", org, {"members": list(current.values())})
+
+
+def org_audit_log(caller: Caller, org_id: int, resource_type: str | None = None) -> list[dict]:
+    """Audit entries of the org, newest first (org admin), optionally of one resource type.
+
+    The type is a collection (``data_sources``) or, as one SDK docstring spells it, its singular.
+    """
+    org = member_org(caller, org_id, admin=True)
+    if resource_type is None:
+        return audit.entries(caller.store, org_id=org["id"])
+    kind = resource_type if resource_type in audit.ITEM_TYPES else f"{resource_type}s"
+    if kind not in audit.ITEM_TYPES:
+        raise bad_request(f"Unknown resource type '{resource_type}'; use one of {', '.join(sorted(audit.ITEM_TYPES))}",
+                          "resource_type")
+    return audit.entries(caller.store, kind=kind, org_id=org["id"])

@@ -17,6 +17,7 @@ from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.flows import flow_root
 from nexla_sandbox.backend.orgs import member_org
 from nexla_sandbox.backend.records import change, list_scope
+from nexla_sandbox.backend.users import self_or_administered
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.state.flows import root_of
 
@@ -187,18 +188,8 @@ def per_day(caller: Caller, pairs: list[tuple[dict, dict]]) -> list[dict]:
             for day, totals in sorted(days.items())]
 
 
-def metrics_user(caller: Caller, user_id: int) -> dict:
-    """The user whose metrics are asked for: the caller, or a user of an org the caller administers."""
-    user = caller.store.get("users", user_id)
-    if user is None:
-        raise not_found("users", user_id)
-    if user["id"] != caller.user["id"] and not (caller.user.get("is_org_admin") and user["org_id"] == caller.user["org_id"]):
-        raise ApiError(403, f"Forbidden: metrics of user {user['id']} belong to that user or an org admin")
-    return user
-
-
 def user_runs(caller: Caller, user_id: int, start: float, end: float) -> list[tuple[dict, dict]]:
-    user = metrics_user(caller, user_id)
+    user = self_or_administered(caller, user_id, "metrics")
     return runs_in(caller, caller.store.list("data_sources", {"owner_id": user["id"]}), start, end)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from nexla_sandbox.backend import Caller
 from nexla_sandbox.backend.records import change, insert, reference, remove
+from nexla_sandbox.backend.users import self_or_administered
 from nexla_sandbox.errors import ApiError, bad_request, not_found
 from nexla_sandbox.params import optional_dict, require_int
 
@@ -181,7 +182,7 @@ def owned(caller: Caller, kind: str, id_: int | None) -> dict:
     """
     assert id_ is not None
     if kind == "quarantine_settings":
-        record = quarantine_of(caller, quarantine_user(caller, id_))
+        record = quarantine_of(caller, self_or_administered(caller, id_, "quarantine settings"))
         if record is None:
             raise not_found(kind, id_)
         return record
@@ -190,15 +191,6 @@ def owned(caller: Caller, kind: str, id_: int | None) -> dict:
                               or (caller.user.get("is_org_admin") and record["org_id"] == caller.user["org_id"])):
         raise not_found(kind, id_)
     return record
-
-
-def quarantine_user(caller: Caller, user_id: int) -> dict:
-    user = caller.store.get("users", user_id)
-    if user is None:
-        raise not_found("users", user_id)
-    if user["id"] != caller.user["id"] and not (caller.user.get("is_org_admin") and user["org_id"] == caller.user["org_id"]):
-        raise ApiError(403, f"Forbidden: quarantine settings of user {user['id']} belong to that user or an org admin")
-    return user
 
 
 def quarantine_of(caller: Caller, user: dict) -> dict | None:
@@ -220,7 +212,7 @@ def create_setting(caller: Caller, kind: str, request: SettingsArgs) -> dict:
     owner: dict[str, int] = {}
     if kind == "quarantine_settings":
         assert request.id is not None
-        user = quarantine_user(caller, request.id)
+        user = self_or_administered(caller, request.id, "quarantine settings")
         if quarantine_of(caller, user) is not None:
             raise ApiError(409, f"User {user['id']} already has quarantine settings; update them with PUT")
         owner = {"owner_id": user["id"], "org_id": user["org_id"]}

@@ -36,6 +36,17 @@ def managed_user(caller: Caller, user_id: int, refusal: str) -> dict:
     return user
 
 
+def self_or_administered(caller: Caller, user_id: int, what: str) -> dict:
+    """A user whose ``what`` (their metrics, their quarantine settings) the caller may use: the caller, or
+    a user of the org the caller administers; 404 for no such user, 403 otherwise."""
+    user = caller.store.get("users", user_id)
+    if user is None:
+        raise not_found("users", user_id)
+    if user["id"] != caller.user["id"] and not (caller.user.get("is_org_admin") and user["org_id"] == caller.user["org_id"]):
+        raise ApiError(403, f"Forbidden: {what} of user {user['id']} belong to that user or an org admin")
+    return user
+
+
 def listed_users(caller: Caller) -> list[dict]:
     """The caller alone; for an org admin, every user of the orgs they administer."""
     admin_of = {m["id"] for m in caller.renderer.memberships(caller.user["id"]) if m["is_admin"]}

@@ -74,3 +74,49 @@ def org_audit_log(caller: Caller, org_id: int, resource_type: str | None = None)
         raise bad_request(f"Unknown resource type '{resource_type}'; use one of {', '.join(sorted(audit.ITEM_TYPES))}",
                           "resource_type")
     return audit.entries(caller.store, kind=kind, org_id=org["id"])
+
+
+def named_members(caller: Caller, org: dict, body: dict, field: str) -> list[int]:
+    """Ids of the org members named in the body's ``field``; 400 naming a non-member."""
+    wanted = [m["id"] for m in resolve_members(caller, optional_list(body, field) or [], field)]
+    if not wanted:
+        raise bad_request(f"'{field}' is required", field)
+    in_org = {m["id"] for m in org.get("members", [])}
+    strangers = [i for i in wanted if i not in in_org]
+    if strangers:
+        raise bad_request(f"'{field}': users {strangers} are not members of org {org['id']}", field)
+    return wanted
+
+
+def custodians(caller: Caller, org: dict) -> list[dict]:
+    """The org's custodians as ``{id, email, full_name}``."""
+    shown = []
+    for user_id in org.get("custodian_ids", []):
+        user = caller.store.get("users", user_id)
+        if user is not None:
+            shown.append({"id": user["id"], "email": user["email"], "full_name": user["full_name"]})
+    return shown
+
+
+def edit_custodians(caller: Caller, org_id: int, mode: str, body: dict) -> list[dict]:
+    """Replace, add or remove org custodians (org admin; custodians must be members)."""
+    org = member_org(caller, org_id, admin=True)
+    wanted = named_members(caller, org, body, "custodians")
+    current = list(org.get("custodian_ids", []))
+    if mode == "replace":
+        current = wanted
+    elif mode == "add":
+        current += [i for i in wanted if i not in current]
+    else:
+        current = [i for i in current if i not in wanted]
+    return custodians(caller, change(caller, "orgs", org, {"custodian_ids": list(dict.fromkeys(current))}))
+
+
+def set_member_status(caller: Caller, org_id: int, status: str, body: dict) -> dict:
+    """Activate or deactivate org members (org admin); the org keeps an active admin. Returns the org."""
+    org = member_org(caller, org_id, admin=True)
+    wanted = set(named_members(caller, org, body, "members"))
+    updated = [{**m, "status": status} if m["id"] in wanted else m for m in org.get("members", [])]
+    if not any(m.get("is_admin") and m.get("status", "ACTIVE") == "ACTIVE" for m in updated):
+        raise bad_request("Refused: the org would be left without an active admin", "members")
+    return change(caller, "orgs", org, {"members": updated})

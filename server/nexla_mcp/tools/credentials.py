@@ -59,5 +59,6 @@ async def rotate_credential(
         ),
         rotation_asking,
         lambda client, progress, request: credentials.rotate_credential(client, request, progress),
+        failed=lambda result: result.exit_code != 0,
         forget_on_success=not dry_run,
     )

@@ -6,11 +6,16 @@ could make a duplicate, because real Nexla does not refuse duplicate names. So d
 resource up by what it wrote into it (name, the deployment tag, and the parent it was created
 under) and adopts what it finds; only when nothing is there does it send the create again. A 429
 or an open circuit means the request was not processed: wait (``Retry-After``, the cool-down) and
-send it again. Every wait stays within the client's retry budget (``NEXLA_RETRY_BUDGET``,
-``NEXLA_MAX_ATTEMPTS``).
+send it again; such a refusal does not use one of the ``NEXLA_MAX_ATTEMPTS`` attempts, only time
+from the retry budget (``NEXLA_RETRY_BUDGET``).
 
-Rollback steps (pause, restore, delete) are replay-safe; they are retried here on any temporary
-failure, a 500 included, before rollback gives up on one and reports it by id.
+A replay-safe request (GET, PUT, DELETE) that spent its attempts on transient faults (429, open
+circuit, 502/503/504, timeout, dropped connection) is sent again by the deploy step
+(``retry_transient``) within the same limits before the step is called failed: one request in a
+few hundred meets five faults in a row at a 30% fault rate, and a deploy sends dozens. A 500 is not
+retried there (usually a bug the same request hits again). Rollback steps (pause, restore, delete)
+are retried on any temporary failure, a 500 included (``retrying``), before rollback gives up on
+one and reports it by id.
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ MARKERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# A server answering nothing but 429s with "Retry-After: 0" must not keep a create looping for the
+# whole budget: refusals may add this many sends per attempt.
+REFUSALS_PER_ATTEMPT = 4
+
 # Planning finds a project by name (tagged or not: see state.find_project), so a lost project
 # create is found the same way.
 FOUND_BY_NAME = frozenset({"projects"})
@@ -63,6 +72,11 @@ def is_ambiguous(error: BaseException) -> bool:
 def not_processed(error: BaseException) -> bool:
     """True when the server certainly did nothing and asked us to come back (429, open circuit)."""
     return isinstance(error, RateLimitError | CircuitOpenError)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for a fault a replay-safe request may not meet on its next try (see the module docstring)."""
+    return not_processed(error) or is_ambiguous(error)
 
 
 def policy_of(client: Any) -> RetryPolicy:
@@ -120,10 +134,11 @@ async def create_resource(
     """
     policy = policy_of(client)
     started = time.monotonic()
-    attempt = 0
+    attempts = 0  # sends the server may have processed: a 429 or an open circuit does not use one
+    sends = 0
     entry: PendingCreate | None = None
     while True:
-        attempt += 1
+        sends += 1
         try:
             record = await client.post(f"/{kind}", json=body)
             if entry is not None:
@@ -131,25 +146,26 @@ async def create_resource(
             return record, False
         except NexlaError as error:
             if is_ambiguous(error):
+                attempts += 1
                 if entry is None:
                     entry = PendingCreate(kind=kind, body=body, known_ids=set(known_ids))
                     pending.append(entry)
-                found = await find_created(client, entry)
+                lost = entry
+                found = await retry_transient(client, lambda: find_created(client, lost))
                 if found is not None:
                     pending.remove(entry)
                     return found, True
             elif not not_processed(error):
                 raise
-            wait = policy.wait_s(error, attempt)
-            if policy.should_stop(attempt, time.monotonic() - started, wait):
+            wait = policy.wait_s(error, max(1, attempts))
+            if policy.should_stop(attempts, time.monotonic() - started, wait) or sends >= policy.max_attempts * REFUSALS_PER_ATTEMPT:
                 raise
             if on_retry is not None:
                 await on_retry(f"{kind} create: {error.kind}; sending it again in {wait:.1f} s")
             await asyncio.sleep(wait)
 
 
-async def retrying(client: Any, operation: Callable[[], Awaitable[T]]) -> T:
-    """Run a replay-safe ``operation``, retrying any temporary failure (500 included) within budget."""
+async def _retry(client: Any, operation: Callable[[], Awaitable[T]], retry_on: Callable[[NexlaError], bool]) -> T:
     policy = policy_of(client)
     started = time.monotonic()
     attempt = 0
@@ -158,12 +174,22 @@ async def retrying(client: Any, operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
         except NexlaError as error:
-            if not (error.retryable or isinstance(error, ServerError)):
+            if not retry_on(error):
                 raise
             wait = policy.wait_s(error, attempt)
             if policy.should_stop(attempt, time.monotonic() - started, wait):
                 raise
             await asyncio.sleep(wait)
+
+
+async def retry_transient(client: Any, operation: Callable[[], Awaitable[T]]) -> T:
+    """Run a replay-safe ``operation`` of a deploy step, again after a transient fault, within budget."""
+    return await _retry(client, operation, is_transient)
+
+
+async def retrying(client: Any, operation: Callable[[], Awaitable[T]]) -> T:
+    """Run a replay-safe undo ``operation``, retrying any temporary failure (500 included) within budget."""
+    return await _retry(client, operation, lambda error: error.retryable or isinstance(error, ServerError))
 
 
 async def delete_resource(client: Any, kind: str, resource_id: int) -> None:
@@ -191,6 +217,8 @@ __all__ = [
     "find_created",
     "is_ambiguous",
     "not_processed",
+    "is_transient",
     "policy_of",
+    "retry_transient",
     "retrying",
 ]

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
-
 from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
 from nexla_ops.operations.progress import ProgressEvent
 from nexla_sandbox.runtime.demo import write_demo_data

@@ -244,7 +244,8 @@ class _Apply:
             if change.kind != "data_credentials":
                 continue
             credential_id = self.ids[change.path]
-            verdict = await retry_transient(self.client, lambda: probe(self.client, credential_id))
+            verdict = await retry_transient(
+                self.client, lambda credential_id=credential_id: probe(self.client, credential_id))  # type: ignore[misc]
             if verdict.failed:
                 self.step = "credentials"
                 raise DeployFailure("credentials", f"{change.path}: credential {credential_id} failed its probe: {verdict.message}",

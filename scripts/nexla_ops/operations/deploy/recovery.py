@@ -54,8 +54,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
 
 
 # A server answering nothing but 429s with "Retry-After: 0" must not keep a create looping for the
-# whole budget: refusals may add this many sends per attempt.
-REFUSALS_PER_ATTEMPT = 4
+# whole budget: a create is sent at most this many times NEXLA_MAX_ATTEMPTS in all.
+SENDS_PER_ATTEMPT = 4
 
 # Planning finds a project by name (tagged or not: see state.find_project), so a lost project
 # create is found the same way.
@@ -150,15 +150,15 @@ async def create_resource(
                 if entry is None:
                     entry = PendingCreate(kind=kind, body=body, known_ids=set(known_ids))
                     pending.append(entry)
-                lost = entry
-                found = await retry_transient(client, lambda: find_created(client, lost))
+                found = await retry_transient(client, lambda lost=entry: find_created(client, lost))  # type: ignore[misc]
                 if found is not None:
                     pending.remove(entry)
                     return found, True
             elif not not_processed(error):
                 raise
             wait = policy.wait_s(error, max(1, attempts))
-            if policy.should_stop(attempts, time.monotonic() - started, wait) or sends >= policy.max_attempts * REFUSALS_PER_ATTEMPT:
+            spent = sends >= policy.max_attempts * SENDS_PER_ATTEMPT
+            if spent or policy.should_stop(attempts, time.monotonic() - started, wait):
                 raise
             if on_retry is not None:
                 await on_retry(f"{kind} create: {error.kind}; sending it again in {wait:.1f} s")
@@ -216,8 +216,8 @@ __all__ = [
     "delete_resource",
     "find_created",
     "is_ambiguous",
-    "not_processed",
     "is_transient",
+    "not_processed",
     "policy_of",
     "retry_transient",
     "retrying",

@@ -123,6 +123,31 @@ def _marker(record: dict[str, Any], key: str) -> Any:
     return record.get(key)
 
 
+class Tries:
+    """The limits of one retried step: attempts (``NEXLA_MAX_ATTEMPTS``) and time (``NEXLA_RETRY_BUDGET``).
+
+    A refusal (429, open circuit) was not processed, so it uses time but no attempt; the number of
+    sends is capped all the same (``SENDS_PER_ATTEMPT``).
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.policy = policy_of(client)
+        self.started = time.monotonic()
+        self.attempts = 0
+        self.sends = 0
+
+    def wait_after(self, error: NexlaError) -> float | None:
+        """Seconds to wait before sending again after ``error``, or None when the limits are reached."""
+        self.sends += 1
+        if not not_processed(error):
+            self.attempts += 1
+        wait = self.policy.wait_s(error, max(1, self.attempts))
+        if self.sends >= self.policy.max_attempts * SENDS_PER_ATTEMPT or self.policy.should_stop(
+                self.attempts, time.monotonic() - self.started, wait):
+            return None
+        return wait
+
+
 async def create_resource(
     client: Any, kind: str, body: dict[str, Any], known_ids: set[int], pending: list[PendingCreate],
     on_retry: Callable[[str], Awaitable[None]] | None = None,
@@ -132,13 +157,9 @@ async def create_resource(
     ``pending`` collects lost creates not found yet, so rollback can look for them again.
     Raises the last error when the create certainly failed or the retry budget is spent.
     """
-    policy = policy_of(client)
-    started = time.monotonic()
-    attempts = 0  # sends the server may have processed: a 429 or an open circuit does not use one
-    sends = 0
+    tries = Tries(client)
     entry: PendingCreate | None = None
     while True:
-        sends += 1
         try:
             record = await client.post(f"/{kind}", json=body)
             if entry is not None:
@@ -146,7 +167,6 @@ async def create_resource(
             return record, False
         except NexlaError as error:
             if is_ambiguous(error):
-                attempts += 1
                 if entry is None:
                     entry = PendingCreate(kind=kind, body=body, known_ids=set(known_ids))
                     pending.append(entry)
@@ -156,9 +176,8 @@ async def create_resource(
                     return found, True
             elif not not_processed(error):
                 raise
-            wait = policy.wait_s(error, max(1, attempts))
-            spent = sends >= policy.max_attempts * SENDS_PER_ATTEMPT
-            if spent or policy.should_stop(attempts, time.monotonic() - started, wait):
+            wait = tries.wait_after(error)
+            if wait is None:
                 raise
             if on_retry is not None:
                 await on_retry(f"{kind} create: {error.kind}; sending it again in {wait:.1f} s")
@@ -166,18 +185,13 @@ async def create_resource(
 
 
 async def _retry(client: Any, operation: Callable[[], Awaitable[T]], retry_on: Callable[[NexlaError], bool]) -> T:
-    policy = policy_of(client)
-    started = time.monotonic()
-    attempt = 0
+    tries = Tries(client)
     while True:
-        attempt += 1
         try:
             return await operation()
         except NexlaError as error:
-            if not retry_on(error):
-                raise
-            wait = policy.wait_s(error, attempt)
-            if policy.should_stop(attempt, time.monotonic() - started, wait):
+            wait = tries.wait_after(error) if retry_on(error) else None
+            if wait is None:
                 raise
             await asyncio.sleep(wait)
 
@@ -212,6 +226,7 @@ async def delete_resource(client: Any, kind: str, resource_id: int) -> None:
 __all__ = [
     "AMBIGUOUS_STATUSES",
     "PendingCreate",
+    "Tries",
     "create_resource",
     "delete_resource",
     "find_created",

@@ -53,8 +53,8 @@ MARKERS: dict[str, tuple[str, ...]] = {
 }
 
 
-# A server answering nothing but 429s with "Retry-After: 0" must not keep a create looping for the
-# whole budget: a create is sent at most this many times NEXLA_MAX_ATTEMPTS in all.
+# A server answering nothing but 429s with "Retry-After: 0" must not keep a step looping for the
+# whole budget: a retried step sends at most this many times NEXLA_MAX_ATTEMPTS in all.
 SENDS_PER_ATTEMPT = 4
 
 # Planning finds a project by name (tagged or not: see state.find_project), so a lost project

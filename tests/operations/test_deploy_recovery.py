@@ -281,3 +281,21 @@ async def test_transient_faults_beyond_a_requests_attempts_do_not_roll_back(sand
         assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
     async with client_for(sandbox) as rerun:
         assert (await plan_deployment(rerun, spec)).unchanged
+
+
+async def test_creates_lost_before_commit_more_often_than_the_attempts_are_sent_until_made_once(sandbox, demo):
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    # Each loss is looked up and found not made, so the server processed nothing: like a 429, no attempt is used.
+    for status in (502, 0, 429, 503, 504):
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=status, count=1, retry_after="0")
+    inject_fault(sandbox, "POST", r"^/data_sets$", status=0, count=1)
+    inject_fault(sandbox, "POST", r"^/data_sets$", status=504, count=1, after_commit=True)
+    async with client_for(sandbox, max_attempts=2) as client:
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "applied", (result.failed_step, result.error)
+        assert control(sandbox, "GET", "faults") == [], "every fault fired (a fired fault is removed)"
+        assert [r.kind for r in result.adopted] == ["data_sets"]
+        found = await inventory(client)
+        assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
+        assert names(found, "data_sets").count("orders-to-parquet-items") == 1

@@ -6,8 +6,9 @@ could make a duplicate, because real Nexla does not refuse duplicate names. So d
 resource up by what it wrote into it (name, the deployment tag, and the parent it was created
 under) and adopts what it finds; only when nothing is there does it send the create again. A 429
 or an open circuit means the request was not processed: wait (``Retry-After``, the cool-down) and
-send it again; such a refusal does not use one of the ``NEXLA_MAX_ATTEMPTS`` attempts, only time
-from the retry budget (``NEXLA_RETRY_BUDGET``).
+send it again. Neither that nor a loss the lookup shows made nothing uses one of the
+``NEXLA_MAX_ATTEMPTS`` attempts: the server processed nothing, so only time from the retry budget
+(``NEXLA_RETRY_BUDGET``) bounds it, with at most ``SENDS_PER_ATTEMPT`` x ``NEXLA_MAX_ATTEMPTS`` sends.
 
 A replay-safe request (GET, PUT, DELETE) that spent its attempts on transient faults (429, open
 circuit, 502/503/504, timeout, dropped connection) is sent again by the deploy step
@@ -126,8 +127,9 @@ def _marker(record: dict[str, Any], key: str) -> Any:
 class Tries:
     """The limits of one retried step: attempts (``NEXLA_MAX_ATTEMPTS``) and time (``NEXLA_RETRY_BUDGET``).
 
-    A refusal (429, open circuit) was not processed, so it uses time but no attempt; the number of
-    sends is capped all the same (``SENDS_PER_ATTEMPT``).
+    A send the server did not process (a 429, an open circuit, a lost create the lookup shows was
+    not made) uses time but no attempt; the number of sends is capped all the same
+    (``SENDS_PER_ATTEMPT``), and the backoff grows with every send.
     """
 
     def __init__(self, client: Any) -> None:
@@ -136,12 +138,11 @@ class Tries:
         self.attempts = 0
         self.sends = 0
 
-    def wait_after(self, error: NexlaError) -> float | None:
+    def wait_after(self, error: NexlaError, *, processed: bool) -> float | None:
         """Seconds to wait before sending again after ``error``, or None when the limits are reached."""
         self.sends += 1
-        if not not_processed(error):
-            self.attempts += 1
-        wait = self.policy.wait_s(error, max(1, self.attempts))
+        self.attempts += 1 if processed else 0
+        wait = self.policy.wait_s(error, self.sends)
         if self.sends >= self.policy.max_attempts * SENDS_PER_ATTEMPT or self.policy.should_stop(
                 self.attempts, time.monotonic() - self.started, wait):
             return None
@@ -176,7 +177,8 @@ async def create_resource(
                     return found, True
             elif not not_processed(error):
                 raise
-            wait = tries.wait_after(error)
+            # Here the server did not make the resource: a refusal, or a loss the lookup found nothing for.
+            wait = tries.wait_after(error, processed=False)
             if wait is None:
                 raise
             if on_retry is not None:
@@ -190,7 +192,7 @@ async def _retry(client: Any, operation: Callable[[], Awaitable[T]], retry_on: C
         try:
             return await operation()
         except NexlaError as error:
-            wait = tries.wait_after(error) if retry_on(error) else None
+            wait = tries.wait_after(error, processed=not not_processed(error)) if retry_on(error) else None
             if wait is None:
                 raise
             await asyncio.sleep(wait)

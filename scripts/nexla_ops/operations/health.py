@@ -35,6 +35,7 @@ anyone from cron.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,18 +125,22 @@ async def _list_pages(
 
 
 async def _list_all_flows(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
-    """Every flow the caller can reach, then the run metrics of those that ran.
+    """Every flow the caller can reach, without run metrics (see :func:`_list_run_metrics`).
 
     Real Nexla's ``include_run_metrics=1`` listing leaves out flows that never ran, so the
-    inventory (elements, no metrics) is read first in large pages; the metrics listing then stops
-    as soon as it has seen every flow, which saves the empty page an exact multiple would cost.
+    inventory (elements, no metrics) is read on its own, in large pages.
     """
-    scope = {"access_role": request.access_role}
-    await _list_pages(client, inventory, scope, INVENTORY_PAGE_SIZE, None, progress)
+    await _list_pages(client, inventory, {"access_role": request.access_role}, INVENTORY_PAGE_SIZE, None, progress)
+
+
+async def _list_run_metrics(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
+    """The run metrics of the listed flows that ran; the listing stops as soon as it has seen
+    every flow, which saves the empty page an exact multiple would cost."""
     total = len(inventory.tree.flows)
     if total:
         inventory.tree.metrics = []
-        await _list_pages(client, inventory, {**scope, "include_run_metrics": 1}, request.per_page, total, progress)
+        params = {"access_role": request.access_role, "include_run_metrics": 1}
+        await _list_pages(client, inventory, params, request.per_page, total, progress)
 
 
 async def _fetch_selection(
@@ -509,22 +514,39 @@ async def check_health(
     now = datetime.now(UTC)
     inventory = _Inventory()
     selection_size = len(request.flow_ids) + len(request.resources)
-    if 0 < selection_size <= DIRECT_SELECTION_LIMIT:
+    direct = 0 < selection_size <= DIRECT_SELECTION_LIMIT
+    if direct:
         selected, missing = await _fetch_selection(client, request, inventory, progress)
     else:
         await _list_all_flows(client, request, inventory, progress)
         selected, missing = _select_roots(inventory, request)
     roots = sorted((root for root in inventory.tree.flows if root.id in selected), key=lambda root: root.id)
     await _fill_missing_objects(client, inventory, roots, request.per_page)
-    await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
 
     users: dict[int, list[int]] = {}
     for root in roots:
         for cred_id in inventory.tree.credential_ids(root):
             users.setdefault(cred_id, []).append(root.id)
-    credentials = (
-        await _probe_all(client, inventory, users, request.concurrency, progress) if request.thresholds.probe_credentials else {}
-    )
+
+    async def runs() -> None:
+        if not direct:
+            await _list_run_metrics(client, request, inventory, progress)
+        await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
+
+    async def probes() -> dict[int, CredentialHealth]:
+        if not request.thresholds.probe_credentials:
+            return {}
+        return await _probe_all(client, inventory, users, request.concurrency, progress)
+
+    # The probes need only the inventory: they run while the run metrics and statuses are read,
+    # so a check takes the longer of the two, not their sum (under 429s and backoffs, seconds).
+    probing = asyncio.ensure_future(probes())
+    try:
+        await runs()
+    except BaseException:
+        probing.cancel()
+        raise
+    credentials = await probing
 
     flows = []
     for root in roots:

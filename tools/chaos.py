@@ -230,10 +230,13 @@ async def health_checks(args: argparse.Namespace, sandbox: SandboxProcess, setti
     exits = {before.exit_code, after.exit_code, 6}
     right = unknown = false_checks = false_verdicts = 0
     kinds: Counter[str] = Counter()
+    unknowns: Counter[str] = Counter()
     for report in reports:
         if isinstance(report, BaseException):
             honest = isinstance(report, NexlaError) and report.retryable
             unknown += honest
+            if honest:
+                unknowns[f"raised {short_error(report)}"] += 1
             false_checks += not honest
             if not honest:
                 kinds[f"raised {short_error(report)}"] += 1
@@ -251,13 +254,25 @@ async def health_checks(args: argparse.Namespace, sandbox: SandboxProcess, setti
             false_checks += 1
         elif "unknown" in seen.values():
             unknown += 1
+            unknowns.update(unknown_kind(reason) for flow in report.flows if flow.verdict == "unknown"
+                            for reason in flow.reasons[:1])
         else:
             right += 1
     return {"checks": args.health, "right": right, "unknown": unknown, "false_checks": false_checks,
-            "false_verdicts": false_verdicts, "false_kinds": dict(kinds), "flows_per_check": len(truth),
+            "false_verdicts": false_verdicts, "false_kinds": dict(kinds), "unknown_kinds": dict(unknowns),
+            "flows_per_check": len(truth),
             "truth": dict(Counter(truth.values())),
             "truth_drifted": sum(1 for fid, verdict in truth.items() if later.get(fid, verdict) != verdict),
             "checks_wall_s": round(checks_s, 1)}
+
+
+def unknown_kind(reason: str) -> str:
+    """What an unknown verdict was about ("credential ... could not be probed" -> "credential probe")."""
+    if reason.startswith("credential"):
+        return "credential probe"
+    if reason.startswith("last run"):
+        return "last-run status"
+    return reason.split(":")[0][:40]
 
 
 def install_faults(sandbox: SandboxProcess, specs: list[dict[str, Any]]) -> list[str]:
@@ -277,7 +292,11 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
                 verifier: AsyncNexlaClient, template: dict[str, Any],
                 figures: dict[str, Any]) -> None:
     faults = fault_specs(args.seed, args.after_commit)
-    say = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+    begun = time.monotonic()
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.monotonic() - begun:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     # 1. deploys under faults
     specs = [spec_for(template, i) for i in range(args.deploys)]
@@ -342,6 +361,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
         surfaced = f"the batch raised {short_error(error)}"
     batch_s = time.monotonic() - started
     sandbox.clear_faults()
+    say("batch: every item checked with faults off")
     sources = [r for r in (await inventory(verifier))["data_sources"] if str(r.get("name", "")).startswith(BATCH_PREFIX)]
     done = sum(1 for r in sources if r.get("description") == marker)
 
@@ -360,6 +380,8 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
                          "throttles_seen": getattr(client.pipeline.limiter, "throttles", None),
                          "breaker": client.pipeline.breaker.state}
     figures["sandbox_statuses"] = sandbox.requests().get("by_status", {})
+    figures["wall_s"] = round(time.monotonic() - begun, 1)
+    say("done")
 
 
 def print_table(figures: dict[str, Any]) -> None:
@@ -376,7 +398,7 @@ def print_table(figures: dict[str, Any]) -> None:
         ("batch items done twice", f"{b['done_twice']} (audit log shows {b['audited']} updated)"),
         ("batch failures surfaced", str(b["failures_surfaced"])),
         ("health checks right", f"{h['right']} / {h['checks']}"),
-        ("health checks unknown (retryable)", str(h["unknown"])),
+        ("health checks unknown (retryable)", str(h["unknown"]) + (f" {json.dumps(h['unknown_kinds'])}" if h["unknown_kinds"] else "")),
         ("health checks false", str(h["false_checks"])),
         ("false health verdicts", str(h["false_verdicts"]) + (f" {json.dumps(h['false_kinds'])}" if h["false_kinds"] else "")),
         ("flows per check (fault-free verdicts)", f"{h['flows_per_check']} {json.dumps(h['truth'])}"
@@ -389,7 +411,7 @@ def print_table(figures: dict[str, Any]) -> None:
         print(f"  {name:<{width}}  {value}")
     if figures["faults_refused_by_sandbox"]:
         print(f"  (not injected, unsupported by this sandbox: {'; '.join(figures['faults_refused_by_sandbox'])})")
-    print(f"  wall: deploys {d['wall_s']} s, health {h['wall_s']} s, batch {b['wall_s']} s; "
+    print(f"  wall: {figures['wall_s']} s in all; deploys {d['wall_s']} s, health {h['wall_s']} s, batch {b['wall_s']} s; "
           f"client: {json.dumps(figures['client'])}")
 
 

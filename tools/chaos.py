@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--health", type=int, default=50)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=8, help="deploys at once, batch concurrency")
-    parser.add_argument("--health-concurrency", type=int, default=4, help="health checks at once (each its own client)")
+    parser.add_argument("--health-concurrency", type=int, default=8, help="health checks at once (each its own client)")
     parser.add_argument("--rate-limit", type=float, default=100, help="the sandbox's per-key limit (req/s; 0: none)")
     parser.add_argument("--after-commit", type=float, default=0.03,
                         help="share of creates whose answer is lost after the sandbox committed them")

@@ -30,11 +30,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from nexla_ops.operations.guidance import current_face
 from nexla_ops.secrets import (
     DotenvRef,
     EnvRef,
     KeyringRef,
     SecretSourceError,
+    UserRef,
     as_secret_ref,
     literal_secret_message,
     ref_tag,
@@ -48,11 +50,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "literal", "existing-credential", "new-credential")
+_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "user-ref", "literal", "existing-credential", "new-credential")
 
 FieldValue = Annotated[
     Annotated[EnvRef, Tag("env-ref")] | Annotated[KeyringRef, Tag("keyring-ref")]
-    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[str | int | float | bool, Tag("literal")],
+    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[UserRef, Tag("user-ref")]
+    | Annotated[str | int | float | bool, Tag("literal")],
     Discriminator(ref_tag),
 ]
 
@@ -74,7 +77,8 @@ class CredentialDef(_Strict):
     description: str | None = Field(default=None, description="Optional description.")
     fields: dict[str, FieldValue] = Field(
         default_factory=dict,
-        description="Connection fields; write secrets as {from_env: VAR} so the file holds none.",
+        description="Connection fields; a secret names its source ({from_env: VAR}, {from_keyring: NAME}, "
+        "{from_dotenv: {file, key}}, {from_user: LABEL}) so the file holds none.",
     )
 
     @model_validator(mode="after")
@@ -198,7 +202,7 @@ class SpecError(ValueError):
         self.issues = issues
         lines = "; ".join(f"{issue.path}: {issue.message}" if issue.path else issue.message for issue in issues)
         super().__init__(f"{source} is invalid: {lines}")
-        self.hint = "Fix the fields named above (print the schema with deploy_flow.py --print-schema)."
+        self.hint = f"Fix the fields named above ({_where_the_schema_is()})."
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,10 +237,17 @@ def _spec_field_names(schema: Any) -> set[str]:
     return names
 
 
+def _where_the_schema_is() -> str:
+    """Where the caller reads the spec's schema: an MCP resource inside MCP, the script's flag elsewhere."""
+    if current_face() == "mcp":
+        return "read the nexla://deploy/spec-schema.json resource"
+    return "print the schema with deploy_flow.py --print-schema"
+
+
 def _unknown_field_message(field: str) -> str:
     """A typo'd field's message, with the closest real field name when one is near."""
     close = difflib.get_close_matches(field, sorted(_spec_field_names(spec_json_schema())), n=1, cutoff=0.75)
-    suggestion = f"; did you mean {close[0]!r}?" if close else "; see --print-schema for the fields"
+    suggestion = f"; did you mean {close[0]!r}?" if close else f"; to see the fields, {_where_the_schema_is()}"
     return f"unknown field {field!r}{suggestion}"
 
 

@@ -364,3 +364,27 @@ async def test_under_the_chaos_mix_every_verdict_is_the_fault_free_one_or_unknow
             assert flow.verdict in (truth[flow.flow_id], "unknown"), (truth[flow.flow_id], flow.reasons)
         assert report.exit_code in (baseline.exit_code, 6)
         assert report.retryable == any(flow.verdict == "unknown" for flow in report.flows)
+
+
+async def test_a_probe_the_outage_answered_is_asked_again_after_the_others(sandbox, api):
+    """More 503s in a row than one request's attempts: the probe is tried once more at the end of the
+    probing, and a credential that then passes is judged on that answer (healthy, not unknown)."""
+    from nexla_ops.client import AsyncNexlaClient
+    from nexla_ops.config import Settings
+
+    flow = build_flow(sandbox, api)
+    env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.keys["admin"], "NEXLA_AUDIT_LOG": "",
+           "NEXLA_MAX_ATTEMPTS": "2"}
+    sandbox.control.post("faults", json={
+        "method": "GET", "path": rf"^/data_credentials/{flow.credential_id}/probe$", "status": 503, "count": 2,
+    }).raise_for_status()
+    reset_requests(sandbox)
+    try:
+        async with AsyncNexlaClient(Settings.from_env(env=env)) as client:
+            report = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    finally:
+        sandbox.control.delete("faults")
+    [credential] = report.credentials
+    assert credential.verdict == "passed" and credential.ok, credential
+    assert report.flows[0].verdict == "healthy" and report.exit_code == 0, report.flows[0].reasons
+    assert request_counts(sandbox)["by_route"][f"GET /data_credentials/{flow.credential_id}/probe"] == 3

@@ -4,8 +4,8 @@ How it scales: every flow the caller can reach (``access_role``, default collabo
 from ``GET /flows`` in pages of 1000 (the flow trees carry the flows' sources, nexsets, sinks and
 credentials; flows that never ran are included), then the run metrics from
 ``GET /flows?include_run_metrics=1`` page by page, stopping once every flow was seen. So N flows
-cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each, with
-bounded concurrency (``client.fan_out``). Flow metrics carry no run status, so the latest-run
+cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each (again at
+the end when an outage answered), with bounded concurrency (``client.fan_out``). Flow metrics carry no run status, so the latest-run
 status of every flow that ran comes from one call to Nexla's ``/health/org/flows`` when the
 server has it; else one run-summary read per flow whose latest run read nothing or reported
 errors (the only runs a status-less run summary can say more about), in parallel within the
@@ -335,9 +335,14 @@ async def _probe_all(
     async def probe(cred_id: int) -> Any:
         return await client.get(f"/data_credentials/{cred_id}/probe")
 
-    results = await client.fan_out(probe, ids, concurrency=concurrency)
+    results = dict(zip(ids, await client.fan_out(probe, ids, concurrency=concurrency), strict=True))
+    # A probe the outage answered (after the client's own retries) is asked once more, after the
+    # others: a short outage in the middle of a check should not leave a credential unknown.
+    again = [i for i in ids if (v := probe_verdict(i, results[i])).verdict == "unknown" and v.retryable]
+    if again:
+        results.update(zip(again, await client.fan_out(probe, again, concurrency=concurrency), strict=True))
     out: dict[int, CredentialHealth] = {}
-    for cred_id, result in zip(ids, results, strict=True):
+    for cred_id, result in results.items():
         element = inventory.tree.element(ResourceKind.CREDENTIALS, cred_id)
         verdict: Probe = probe_verdict(cred_id, result)
         out[cred_id] = CredentialHealth(

@@ -5,9 +5,9 @@ from ``GET /flows`` in pages of 1000 (the flow trees carry the flows' sources, n
 credentials; flows that never ran are included), then the run metrics from
 ``GET /flows?include_run_metrics=1`` page by page, stopping once every flow was seen. So N flows
 cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each (again at
-the end when an outage answered), with bounded concurrency (``client.fan_out``). Flow metrics carry no run status, so the latest-run
-status of every flow that ran comes from one call to Nexla's ``/health/org/flows`` when the
-server has it; else one run-summary read per flow whose latest run read nothing or reported
+the end when an outage answered), with bounded concurrency (``client.fan_out``). Flow metrics
+carry no run status, so the latest-run status of every flow that ran comes from one call to
+Nexla's ``/health/org/flows`` when the server has it; else one run-summary read per flow whose latest run read nothing or reported
 errors (the only runs a status-less run summary can say more about), in parallel within the
 rate limit. A small selection of flow ids or resource ids is fetched directly instead (one call
 per item). See :func:`request_bound`.

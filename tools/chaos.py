@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import signal
 import sys
 import tempfile
@@ -42,7 +43,8 @@ from nexla_ops.operations.batch import BatchRequest, run_batch
 from nexla_ops.operations.deploy import apply_deployment
 from nexla_ops.operations.deploy.spec import FlowSpec, parse_spec
 from nexla_ops.operations.health import check_health
-from nexla_ops.operations.health_models import HealthCheckRequest, HealthReport
+from nexla_ops.operations.health_models import HealthCheckRequest, HealthReport, HealthThresholds
+from nexla_ops.operations.run_now import RunRequest, run_flow
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -121,6 +123,33 @@ def spec_for(template: dict[str, Any], index: int) -> FlowSpec:
         config = destination.setdefault("config", {})
         config["path"] = f"analytics/{PREFIX}{index:03d}/"
     return parse_spec(data, source=f"chaos deployment {index}")
+
+
+async def mix_fleet(verifier: AsyncNexlaClient, data_dir: Path, deployed: list[Any]) -> Counter[str]:
+    """Give the fleet every verdict before the health checks (faults off), so the checks are held to
+    healthy, critical and warning truths alike: after one new input file, deployment ``i`` runs and
+    succeeds (``i % 3 == 0``), runs into a blocked destination and fails (``1``), or is paused (``2``).
+    Returns how many flows got each treatment."""
+    inputs = data_dir / "s3" / "ingest" / "orders"
+    first = min(inputs.glob("*.json"))
+    shutil.copy(first, inputs / f"late-{first.name}")
+
+    async def one(item: tuple[int, Any]) -> str:
+        index, result = item
+        if isinstance(result, BaseException) or getattr(result, "flow_id", None) is None:
+            return "not deployed"
+        if index % 3 == 2:
+            await verifier.put(f"/flows/{result.flow_id}/pause", params={"all": 1})
+            return "paused"
+        if index % 3 == 1:
+            # A file where the destination's folder was: the next write fails.
+            folder = data_dir / "s3" / "analytics" / f"{PREFIX}{index:03d}"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.write_text("blocked", encoding="utf-8")
+        run = await run_flow(verifier, RunRequest(id=result.flow_id, poll_s=0.5, timeout_s=180))
+        return "ran, " + ("succeeded" if run.succeeded else "failed" if run.finished else "still running")
+
+    return Counter(str(outcome) for outcome in await bounded(list(enumerate(deployed)), one, 8))
 
 
 def names_of(spec: FlowSpec) -> set[str]:
@@ -209,7 +238,8 @@ async def health_checks(args: argparse.Namespace, sandbox: SandboxProcess, setti
     The truth is read before and after the checks; a flow whose truth changed in between (a run
     finishing late) may have either verdict, and how many did so is a figure of its own.
     """
-    request = HealthCheckRequest()
+    # The demo input has about 1.5% malformed orders: thresholds above that, so a clean run is healthy.
+    request = HealthCheckRequest(thresholds=HealthThresholds(warn_error_rate=0.05, critical_error_rate=0.5))
     before = await stable_truth(verifier, request)
     install_faults(sandbox, faults)
     started = time.monotonic()
@@ -338,9 +368,12 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
     }
 
     # 3. health: the fault-free verdicts are the truth the faulted checks are held to
-    say(f"health: baseline, then {args.health} checks under faults")
+    say("health: the fleet made healthy, failing and paused (faults off)")
     started = time.monotonic()
+    treatments = await mix_fleet(verifier, sandbox.data_dir, list(again))
+    say(f"health: baseline, then {args.health} checks under faults")
     figures["health"] = await health_checks(args, sandbox, client.settings, verifier, faults)
+    figures["health"]["fleet"] = dict(treatments)
     figures["health"]["wall_s"] = round(time.monotonic() - started, 1)
 
     # 4. batch under faults, then every item checked with faults off. The items are made first,
@@ -401,6 +434,7 @@ def print_table(figures: dict[str, Any]) -> None:
         ("health checks unknown (retryable)", str(h["unknown"]) + (f" {json.dumps(h['unknown_kinds'])}" if h["unknown_kinds"] else "")),
         ("health checks false", str(h["false_checks"])),
         ("false health verdicts", str(h["false_verdicts"]) + (f" {json.dumps(h['false_kinds'])}" if h["false_kinds"] else "")),
+        ("fleet before the checks", json.dumps(h.get("fleet", {}))),
         ("flows per check (fault-free verdicts)", f"{h['flows_per_check']} {json.dumps(h['truth'])}"
          + (f", {h['truth_drifted']} changed during the checks" if h["truth_drifted"] else "")),
     ]

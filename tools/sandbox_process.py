@@ -23,6 +23,7 @@ class SandboxProcess:
 
     def __init__(self, data_dir: Path, *, rate_limit: float = 0, demo: bool = True) -> None:
         self.key = "drill-" + secrets.token_hex(12)
+        self.data_dir = data_dir
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from nexla_ops.operations.deploy import apply_deployment, parse_spec, validate_deployment
+from nexla_ops.redaction import REDACTED
 from tests.helpers.access import sync_client_for
 from tests.helpers.deploy import client_for, control, inject_fault, inventory, mutating_requests, reset_requests
 from tests.helpers.mcp import ToolCaller, connect, settings_for
@@ -19,7 +20,7 @@ from tests.helpers.scripts import run_script
 
 SECRET = "s3-secret-never-shown-7"
 PAYMENTS = [
-    {"payment_id": "P-1", "state": "SETTLED", "amount": "10.50", "note": "x" * 400},
+    {"payment_id": "P-1", "state": "SETTLED", "amount": "10.50", "note": "x" * 400, "card_token": "tok-4242"},
     {"payment_id": "P-2", "state": "REFUNDED", "amount": "n/a", "note": "refund"},
     {"payment_id": "P-3", "state": "SETTLED", "amount": "7", "note": "ok"},
     {"payment_id": "P-4", "state": "PENDING", "amount": "3.25", "note": "ok"},
@@ -75,6 +76,7 @@ async def test_a_rename_and_filter_show_the_transformed_samples_before_anything_
     assert [r["id"] for r in check.output] == ["P-1", "P-3"] and "payment_id" not in check.output[0]
     # Shown records are clipped: the 400-character note is cut.
     assert check.output[0]["note"].startswith("xxx") and len(check.output[0]["note"]) < 130
+    assert check.output[0]["card_token"] == REDACTED and "tok-4242" not in report.model_dump_json()
     assert "ingest/payments/payments-001.json" in report.samples_from and f"credential {credential_id}" in report.samples_from
     assert SECRET not in report.model_dump_json()
 

@@ -38,6 +38,7 @@ from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowS
 from nexla_ops.operations.deploy.state import Existing, credential_keys, discover
 from nexla_ops.operations.preview import PreviewRequest, ProbeFailedError, preview_source
 from nexla_ops.operations.transforms import fetch_samples
+from nexla_ops.redaction import redact
 from nexla_ops.transform import (
     NoOfficialEquivalent,
     RecordError,
@@ -221,7 +222,8 @@ def _clip(value: Any) -> Any:
 
 
 def clip_record(record: dict[str, Any], budget: int = RECORD_BUDGET) -> dict[str, Any]:
-    """``record`` small enough to show: long strings and lists cut, fields past ``budget`` characters counted."""
+    """``record`` fit to show: long strings and lists cut, fields past ``budget`` characters counted,
+    and values under secret-looking keys redacted (a sample is data, but it reaches a transcript)."""
     shown: dict[str, Any] = {}
     used = 2
     for key, value in record.items():
@@ -231,7 +233,7 @@ def clip_record(record: dict[str, Any], budget: int = RECORD_BUDGET) -> dict[str
             shown["…"] = f"{len(record) - len(shown)} more field(s)"
             break
         shown[key] = value
-    return shown
+    return redact(shown)
 
 
 async def read_samples(client: Any, spec: FlowSpec, existing: Existing, credential: CredentialCheck | None,

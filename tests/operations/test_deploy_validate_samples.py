@@ -225,3 +225,19 @@ def test_the_script_prints_samples_and_record_errors_and_never_the_secret(sandbo
     assert run_script("deploy_flow", "validate", "--spec", str(spec_file), "--samples", "-1", env=sandbox_env).returncode == 2
     for output in (checked, text, skipped):
         assert SECRET not in output.stdout + output.stderr
+
+
+async def test_once_deployed_read_only_mode_runs_the_transform_on_the_detected_nexsets_samples(sandbox) -> None:
+    write_payments(sandbox.data_dir)
+    rename = authoring({"operation": "rename", "fields": {"payment_id": "id"}})
+    async with client_for(sandbox) as client:
+        spec = parse_spec(payments_spec({"id": await existing_credential(client)}, rename))
+        applied = await apply_deployment(client, spec)
+        assert applied.status == "applied", applied.error
+    async with client_for(sandbox, read_only=True) as client:
+        report = await validate_deployment(client, spec)
+    assert "detected nexset" in report.samples_from and "read-only" in report.samples_from
+    check = report.transforms[0]
+    assert check.samples == "passed" and check.records_in == 4
+    assert len(check.output) == 3 and {r["id"] for r in check.output} <= {p["payment_id"] for p in PAYMENTS}
+    assert not any("payment_id" in r for r in check.output)

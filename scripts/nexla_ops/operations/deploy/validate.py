@@ -287,7 +287,8 @@ async def read_samples(client: Any, spec: FlowSpec, existing: Existing, credenti
             if not error.retryable:
                 raise
             return SampleRead("unknown", f"samples of nexset {nexset_id} could not be read: {error.message}")
-        return SampleRead("read", f"{len(records)} sample(s) of the detected nexset {nexset_id}", records)
+        return SampleRead("read", f"{len(records)} sample(s) of the detected nexset {nexset_id} (not read from "
+                                  f"the path: {refused or why})", records)
     if refused:
         return SampleRead("unavailable", refused)
     return SampleRead("skipped", why)

@@ -4,6 +4,7 @@ operation, through a real MCP client and through deploy_flow.py as a subprocess.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,15 @@ async def test_once_deployed_read_only_mode_runs_the_transform_on_the_detected_n
     assert check.samples == "passed" and check.records_in == 4
     assert len(check.output) == 3 and {r["id"] for r in check.output} <= {p["payment_id"] for p in PAYMENTS}
     assert not any("payment_id" in r for r in check.output)
+
+
+async def test_a_script_the_local_engine_does_not_run_is_not_run_and_decides_nothing(sandbox) -> None:
+    write_payments(sandbox.data_dir)
+    script = base64.b64encode(b"function transform(input, metadata, args) { return input; }").decode()
+    custom = [{"operation": "nexla.custom", "spec": {"language": "javascript", "encoding": "base64", "script": script}}]
+    async with client_for(sandbox) as client:
+        spec = payments_spec({"id": await existing_credential(client)}, custom, dialect="official")
+        report = await validate_deployment(client, parse_spec(spec))
+    check = report.transforms[0]
+    assert report.ok and (check.valid, check.samples, check.output) == (True, "not_run", [])
+    assert "not run on samples" in check.message and "javascript" in check.message

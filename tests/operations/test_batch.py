@@ -170,8 +170,10 @@ async def test_a_failed_delete_reactivates_what_it_paused(sandbox, admin):
     ids = await make_sources(admin, 2, prefix="keep")
     for source_id in ids:
         await admin.put(f"/data_sources/{source_id}/activate")
-    inject_fault(sandbox, "DELETE", rf"^/data_sources/{ids[1]}$", 500)
+    # Until cleared: a 500 that lasts also fails the end-of-batch second try.
+    inject_fault(sandbox, "DELETE", rf"^/data_sources/{ids[1]}$", 500, count=None)
     result = await run_batch(admin, batch(operation="delete", ids=ids, preview=False, confirm=True))
+    control(sandbox, "DELETE", "faults")
     outcomes = {item.id: item.outcome for item in result.items}
     assert outcomes == {ids[0]: "succeeded", ids[1]: "failed"}
     assert (await admin.get(f"/data_sources/{ids[1]}"))["status"] == "ACTIVE"
@@ -188,3 +190,35 @@ async def test_parallel_workers_ask_who_we_are_once(sandbox, admin, tmp_path):
     assert routes.get("GET /users/current") == 1, routes
     lines = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert lines and all(line.get("actor") for line in lines)
+
+
+async def test_transient_failures_are_tried_again_after_the_rest(sandbox):
+    """An item that still fails after the client's own retries (an outage, or answers lost after the
+    server applied them) gets one more try at the end, from a fresh read, and is never done twice."""
+    async with client_for(sandbox, max_attempts=2) as client:
+        ids = await make_sources(client, 3)
+        inject_fault(sandbox, "PUT", rf"^/data_sources/{ids[1]}$", status=503, count=2)
+        control(sandbox, "POST", "faults", {"method": "PUT", "path": rf"^/data_sources/{ids[2]}$",
+                                            "status": 504, "count": 2, "after_commit": True})
+        reset_requests(sandbox)
+        result = await run_batch(
+            client, batch(operation="update", ids=ids, set={"description": "moved"}, preview=False)
+        )
+        outcomes = {i.id: i for i in result.items}
+        assert (result.succeeded, result.failed) == (3, 0), [i.error for i in result.items if i.error]
+        assert "second try" in outcomes[ids[2]].detail
+        for i in ids:
+            assert (await client.get(f"/data_sources/{i}"))["description"] == "moved"
+        sent = mutating_requests(sandbox)
+        # ids[1]: two refused attempts, then the second round's one; ids[2]: its two committed attempts only.
+        assert sent[f"PUT /data_sources/{ids[1]}"] == 3
+        assert sent[f"PUT /data_sources/{ids[2]}"] == 2
+
+
+async def test_a_failure_that_is_not_transient_is_not_tried_again(sandbox, admin):
+    ids = await make_sources(admin, 2)
+    inject_fault(sandbox, "PUT", rf"^/data_sources/{ids[0]}$", status=400, count=2)
+    reset_requests(sandbox)
+    result = await run_batch(admin, batch(operation="update", ids=ids, set={"description": "x"}, preview=False))
+    assert (result.succeeded, result.failed) == (1, 1)
+    assert mutating_requests(sandbox)[f"PUT /data_sources/{ids[0]}"] == 1

@@ -15,6 +15,11 @@
   rerun with the same file skips items recorded as succeeded or skipped and retries failed ones,
   so an interrupted batch resumes without repeating work. A checkpoint written for a different
   operation, resource type or update is refused.
+* Transient failures: an item whose failure was retryable (outage, throttling, a lost answer)
+  after the client's own retries is tried once more after every other item has run, from a fresh
+  read, so a short outage in the middle of a batch does not fail it. The re-read also settles a
+  change whose answer was lost: an item that already shows the change counts as done, not sent
+  again.
 """
 
 from __future__ import annotations
@@ -334,10 +339,23 @@ def _plan(row: Mapping[str, Any], request: BatchRequest) -> tuple[str | None, st
 
 
 async def _act(
-    client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any]
+    client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any], *, again: bool = False
 ) -> tuple[ItemOutcome, str]:
     kind = request.resource_type
     path = f"{kind.path}/{row['id']}"
+    if again:
+        # The first try's answer may have been lost after the server applied it: read, then re-plan.
+        try:
+            row = await client.get(path)
+        except NotFoundError:
+            if request.operation == "delete":
+                return "succeeded", "deleted (confirmed on a second try)"
+            raise
+        if not _matches(row, request):
+            return "skipped", "no longer matches the selection"
+        action, reason = _plan(row, request)
+        if action is None:
+            return "succeeded", f"{request.operation} confirmed on a second try ({reason})"
     action, reason = _plan(row, request)
     if action is None:
         return "skipped", reason
@@ -424,17 +442,18 @@ async def run_batch(
     else:
         count = 0
 
-        async def one(row: dict[str, Any]) -> BatchItem:
+        async def one(row: dict[str, Any], again: bool = False) -> BatchItem:
             nonlocal count
             base = {"id": row["id"], "name": row.get("name"), "status": row.get("status")}
             try:
-                outcome, detail = await _act(client, request, row)
+                outcome, detail = await _act(client, request, row, again=again)
                 item = BatchItem(**base, outcome=outcome, detail=detail)
             except (NexlaError, _NotApplied) as error:
                 item = BatchItem(**base, outcome="failed", detail="", error=error_document(error))
             if checkpoint:
                 checkpoint.record(item)
-            count += 1
+            if not again:
+                count += 1
             await progress(
                 ProgressEvent(
                     step=request.operation,
@@ -459,6 +478,25 @@ async def run_batch(
                 if isinstance(outcome, Exception):
                     raise outcome
                 items[outcome.id] = outcome
+            # Rows whose change failed, and ids whose first read failed, for transient reasons.
+            by_id = {r["id"]: r for r in todo}
+            transient = [
+                by_id.get(i.id, {"id": i.id, "name": i.name})
+                for i in items.values()
+                if i.outcome == "failed" and i.error is not None and i.error.retryable
+            ]
+            if transient:
+                await progress(
+                    ProgressEvent(step=request.operation, message=f"trying {len(transient)} transient failures again")
+                )
+
+                async def again(row: dict[str, Any]) -> BatchItem:
+                    return await one(row, again=True)
+
+                for outcome in await client.fan_out(again, transient, request.concurrency):
+                    if isinstance(outcome, Exception):
+                        raise outcome
+                    items[outcome.id] = outcome
         finally:
             if checkpoint:
                 checkpoint.close()

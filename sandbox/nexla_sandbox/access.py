@@ -18,7 +18,7 @@ Creating a resource needs active membership of the caller's org. Lists only show
 the caller can read; ``access_role=X`` keeps those where the caller's role is exactly X
 (org admins count as owners). A flow's rights are those of its root source, and
 ``/flows/{id}/accessors`` edits the source's accessors; flow-level activate, pause and run now
-check ``operate`` on the root source only, not on each node (a detected nexset or another user's
+check ``operate``, and flow delete ``delete``, on the root source only, not on each node (a detected nexset or another user's
 destination need not be shared for the flow's operators to run it). Refusals are 403 with a message naming
 the role that was needed; a missing resource is 404.
 

@@ -18,9 +18,32 @@ from nexla_sandbox.access import Access
 from nexla_sandbox.errors import ApiError, error_response, reason
 from nexla_sandbox.faults import Controls
 from nexla_sandbox.gateway import Gateway
-from nexla_sandbox.routes import (accessors, aliases, async_tasks, auth, code, control, credentials, flows, lookups, misc,
-                                  monitoring, nexset_docs, nexsets, notifications, org_admin, orgs, projects, runtimes,
-                                  settings, sinks, sources, teams, users)
+from nexla_sandbox.routes import (
+    accessors,
+    aliases,
+    async_tasks,
+    auth,
+    code,
+    control,
+    credentials,
+    flows,
+    lookups,
+    misc,
+    monitoring,
+    nexset_docs,
+    nexsets,
+    notifications,
+    org_admin,
+    orgs,
+    projects,
+    run_data,
+    runtimes,
+    settings,
+    sinks,
+    sources,
+    teams,
+    users,
+)
 from nexla_sandbox.routes.misc import openapi_document
 from nexla_sandbox.runtime import Runtime
 from nexla_sandbox.state.seed import ensure_seeded
@@ -30,9 +53,9 @@ PREFIX = "/nexla-api"
 log = logging.getLogger("nexla_sandbox")
 
 
-def api_routes(runtime: Runtime) -> list[BaseRoute]:
-    """Every route under the prefix; runtime routes first (they own samples, metrics, logs, run)."""
-    table: list[BaseRoute] = [*runtime.routes(), *auth.routes(), *control.routes(), *misc.routes(), *flows.routes()]
+def api_routes() -> list[BaseRoute]:
+    """Every route under the prefix; run data routes first (they own samples, metrics, logs, run)."""
+    table: list[BaseRoute] = [*run_data.routes(), *auth.routes(), *control.routes(), *misc.routes(), *flows.routes()]
     for module in (credentials, sources, nexsets, sinks, code, teams, projects, accessors, users, orgs,
                    notifications, async_tasks, lookups, settings, org_admin, monitoring, nexset_docs,
                    aliases, runtimes):
@@ -81,7 +104,7 @@ def create_app(data_dir: Path, service_key: str | None = None, *, rate_limit: fl
         finally:
             runtime.stop()
 
-    routes = [Mount(prefix, routes=api_routes(runtime)), *runtime.webhook_routes()]
+    routes = [Mount(prefix, routes=api_routes()), *run_data.webhook_routes()]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(Gateway, prefix=prefix, store=store, controls=controls)],

@@ -11,32 +11,11 @@ from __future__ import annotations
 from nexla_sandbox.errors import bad_request
 from nexla_sandbox.runtime.paths import ConnectorPathError, path_parts
 
-CREDENTIAL_TYPES: frozenset[str] = frozenset("""
-    as400 aws_athena azure_blb azure_data_lake azure_synapse bigquery box cloudsql_mysql
-    cloudsql_postgres cloudsql_sqlserver confluent_kafka databricks db2 delta_lake_azure_blb
-    delta_lake_azure_data_lake delta_lake_s3 dropbox dynamodb firebase firebolt ftp gcp_alloydb
-    gcp_spanner gcs gdrive google_pubsub hana_jdbc hive jms kafka min_io_s3 mongo mysql
-    netsuite_jdbc nexla_monitor oracle oracle_autonomous pinecone postgres redshift rest s3
-    s3_iceberg sharepoint snowflake snowflake_dcr soap sqlserver sybase teradata tibco webdav
-""".split())
+CREDENTIAL_TYPES: frozenset[str] = frozenset(["as400", "aws_athena", "azure_blb", "azure_data_lake", "azure_synapse", "bigquery", "box", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "confluent_kafka", "databricks", "db2", "delta_lake_azure_blb", "delta_lake_azure_data_lake", "delta_lake_s3", "dropbox", "dynamodb", "firebase", "firebolt", "ftp", "gcp_alloydb", "gcp_spanner", "gcs", "gdrive", "google_pubsub", "hana_jdbc", "hive", "jms", "kafka", "min_io_s3", "mongo", "mysql", "netsuite_jdbc", "nexla_monitor", "oracle", "oracle_autonomous", "pinecone", "postgres", "redshift", "rest", "s3", "s3_iceberg", "sharepoint", "snowflake", "snowflake_dcr", "soap", "sqlserver", "sybase", "teradata", "tibco", "webdav"])
 
-SOURCE_TYPES: frozenset[str] = frozenset("""
-    as400 aws_athena azure_blb azure_data_lake azure_synapse bigquery box cloudsql_mysql
-    cloudsql_postgres cloudsql_sqlserver confluent_kafka databricks db2 dropbox dynamodb file_upload
-    firebase firebolt ftp gcp_alloydb gcp_spanner gcs gdrive google_pubsub hana_jdbc hive jms kafka
-    min_io_s3 mongo mysql netsuite_jdbc nexla_monitor nexla_rest oracle oracle_autonomous pinecone
-    postgres redshift rest s3 s3_iceberg sharepoint snowflake soap sqlserver sybase teradata tibco
-    webdav
-""".split())
+SOURCE_TYPES: frozenset[str] = frozenset(["as400", "aws_athena", "azure_blb", "azure_data_lake", "azure_synapse", "bigquery", "box", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "confluent_kafka", "databricks", "db2", "dropbox", "dynamodb", "file_upload", "firebase", "firebolt", "ftp", "gcp_alloydb", "gcp_spanner", "gcs", "gdrive", "google_pubsub", "hana_jdbc", "hive", "jms", "kafka", "min_io_s3", "mongo", "mysql", "netsuite_jdbc", "nexla_monitor", "nexla_rest", "oracle", "oracle_autonomous", "pinecone", "postgres", "redshift", "rest", "s3", "s3_iceberg", "sharepoint", "snowflake", "soap", "sqlserver", "sybase", "teradata", "tibco", "webdav"])
 
-SINK_TYPES: frozenset[str] = frozenset("""
-    as400 azure_blb azure_data_lake azure_synapse bigquery box cloudsql_mysql cloudsql_postgres
-    cloudsql_sqlserver confluent_kafka data_map databricks delta_lake_azure_blb
-    delta_lake_azure_data_lake delta_lake_s3 dropbox dynamodb email firebase firebolt ftp
-    gcp_alloydb gcp_spanner gcs gdrive google_pubsub jms kafka min_io_s3 mongo mysql netsuite_jdbc
-    oracle oracle_autonomous pinecone postgres redshift rest s3 s3_iceberg sharepoint snowflake
-    snowflake_dcr sqlserver teradata tibco
-""".split())
+SINK_TYPES: frozenset[str] = frozenset(["as400", "azure_blb", "azure_data_lake", "azure_synapse", "bigquery", "box", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "confluent_kafka", "data_map", "databricks", "delta_lake_azure_blb", "delta_lake_azure_data_lake", "delta_lake_s3", "dropbox", "dynamodb", "email", "firebase", "firebolt", "ftp", "gcp_alloydb", "gcp_spanner", "gcs", "gdrive", "google_pubsub", "jms", "kafka", "min_io_s3", "mongo", "mysql", "netsuite_jdbc", "oracle", "oracle_autonomous", "pinecone", "postgres", "redshift", "rest", "s3", "s3_iceberg", "sharepoint", "snowflake", "snowflake_dcr", "sqlserver", "teradata", "tibco"])
 
 FIELD_TYPES = {"credentials_type": CREDENTIAL_TYPES, "source_type": SOURCE_TYPES, "sink_type": SINK_TYPES}
 

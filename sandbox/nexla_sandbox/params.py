@@ -1,9 +1,11 @@
-"""Query-string parsing shared by every route: boolean flags, integers and pagination."""
+"""Request values shared by every route: query flags, integers and pagination, body fields, storable bodies."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -119,22 +121,84 @@ def require_str(body: Mapping[str, Any], name: str, *, required: bool = True) ->
     return value
 
 
-def optional_dict(body: Mapping[str, Any], name: str) -> dict | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, dict):
-        raise bad_request(f"'{name}' must be an object", name)
-    return value
+# What an optional body field must be, as a message names it.
+_SHAPES: dict[type, str] = {dict: "an object", bool: "a boolean", list: "an array"}
 
 
-def optional_bool(body: Mapping[str, Any], name: str) -> bool | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, bool):
-        raise bad_request(f"'{name}' must be a boolean", name)
-    return value
+def _optional(kind: type[T]) -> Callable[[Mapping[str, Any], str], T | None]:
+    """A reader of an optional body field of one JSON type: its value, None when absent, 400 naming it otherwise."""
+
+    def read(body: Mapping[str, Any], name: str) -> T | None:
+        value = body.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise bad_request(f"'{name}' must be {_SHAPES[kind]}", name)
+        return value
+
+    read.__name__ = f"optional_{kind.__name__}"
+    return read
 
 
-def optional_list(body: Mapping[str, Any], name: str) -> list | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, list):
-        raise bad_request(f"'{name}' must be an array", name)
-    return value
+optional_dict = _optional(dict)
+optional_bool = _optional(bool)
+optional_list = _optional(list)
+
+
+# Epoch seconds the API accepts in ``from``/``to``: 1970 up to the year 3000.
+LATEST = 32503680000
+
+
+def epoch_bounds(query: Mapping[str, str], default_days: int = 30) -> tuple[float, float]:
+    """(from, to) in epoch seconds from ``from``/``to`` (ISO dates or epoch seconds); default the last days."""
+    def parse(name: str, default: float) -> float:
+        value = query.get(name)
+        if value is None or value == "":
+            return default
+        try:
+            if value.isdigit():
+                stamp = float(value)
+            else:
+                parsed = datetime.fromisoformat(value)
+                stamp = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+        except (ValueError, OverflowError):
+            stamp = -1.0
+        if not 0 <= stamp <= LATEST:
+            raise bad_request(f"'{name}' must be a date (YYYY-MM-DD), a UTC date-time or epoch seconds", name)
+        return stamp
+    now = time.time()
+    return parse("from", now - default_days * 86400), parse("to", now)
+
+
+MAX_DEPTH = 64
+"""Deepest nesting a request body may have; real configurations stay far below, a deeper body is refused."""
+
+
+def check_storable(body: Any) -> None:
+    """400 naming the field for a body nested deeper than MAX_DEPTH or holding a lone UTF-16 surrogate.
+
+    A lone surrogate parses but cannot be encoded as UTF-8, so storing one would break every later
+    answer that shows it; the walk is iterative so depth alone cannot exhaust the stack.
+    """
+    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        field = path.split(".")[0].split("[")[0] or "body"
+        if depth > MAX_DEPTH:
+            raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    raise bad_request(f"'{path or 'body'}' has a key that is not valid Unicode", field)
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
+        elif isinstance(value, str) and not _encodable(value):
+            raise bad_request(f"'{path or 'body'}' is not valid Unicode (it holds a lone UTF-16 surrogate)",
+                              path or "body")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

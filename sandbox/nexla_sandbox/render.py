@@ -22,12 +22,7 @@ NON_SECRET_KEYS = {
     "dataset", "container", "file_format", "format",
 }
 DESTINATION_TYPES = set(
-    "s3 gcs azure_blb azure_data_lake ftp dropbox box gdrive sharepoint min_io_s3 webdav mysql postgres "
-    "supabase sqlserver oracle oracle_autonomous redshift snowflake snowflake_dcr bigquery databricks as400 "
-    "aws_athena azure_synapse cloudsql_mysql cloudsql_postgres cloudsql_sqlserver db2 firebolt gcp_alloydb "
-    "gcp_spanner hana_jdbc hive netsuite_jdbc sybase teradata delta_lake_azure_blb delta_lake_azure_data_lake "
-    "delta_lake_s3 s3_iceberg mongo dynamodb firebase kafka confluent_kafka google_pubsub jms tibco rest soap "
-    "email data_map nexla_monitor pinecone".split()
+    ["s3", "gcs", "azure_blb", "azure_data_lake", "ftp", "dropbox", "box", "gdrive", "sharepoint", "min_io_s3", "webdav", "mysql", "postgres", "supabase", "sqlserver", "oracle", "oracle_autonomous", "redshift", "snowflake", "snowflake_dcr", "bigquery", "databricks", "as400", "aws_athena", "azure_synapse", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "db2", "firebolt", "gcp_alloydb", "gcp_spanner", "hana_jdbc", "hive", "netsuite_jdbc", "sybase", "teradata", "delta_lake_azure_blb", "delta_lake_azure_data_lake", "delta_lake_s3", "s3_iceberg", "mongo", "dynamodb", "firebase", "kafka", "confluent_kafka", "google_pubsub", "jms", "tibco", "rest", "soap", "email", "data_map", "nexla_monitor", "pinecone"]
 )
 DESTINATION_FORMATS = {"json", "csv", "parquet", "avro", "xml", "delimited", "fixed_width"}
 # Every key the SDK's OrgTier model requires (it reads the org's tier under ``account_tier``).

@@ -21,6 +21,7 @@ ALL_TOOLS: list[ToolSpec] = [
     mutating(N.RUN_FLOW, S.FLOWS, "Run a flow now", "runs", destructive=False),
     mutating(N.COPY_FLOW, S.FLOWS, "Copy a flow", "flows", destructive=False, idempotent=False),
     mutating(N.DELETE_RESOURCE, S.FLOWS, "Delete a flow or resource", "flows", idempotent=True),
+    read_only(N.LIST_PROJECT_FLOWS, S.FLOWS, "List a project's flows", "projects"),
     mutating(N.MANAGE_PROJECT, S.FLOWS, "Manage a project's flows", "projects", destructive=False),
     mutating(N.COPY_FLOW_TO_PROJECT, S.FLOWS, "Copy a flow into a project", "projects", destructive=False),
     read_only(N.DESCRIBE_CONNECTOR, S.DEPLOY, "Describe a connector", "connectors", open_world=False),

@@ -16,6 +16,10 @@ Build and change
   plan to the user -> apply_deployment (progress per step; rolls back on failure).
   destroy_deployment removes what a spec created. Try transforms first with validate_transform.
 - Start/stop: activate_flow, pause_flow. Duplicate: copy_flow. Many at once: run_batch (preview first).
+  Run now: run_flow (waits for the result; a failed run is an error result).
+- Projects: list_project_flows (also in read-only mode); manage_project creates one and adds or
+  removes flows; copy_flow_to_project copies into one with destination overrides (a copy that writes
+  where its original writes is never activated unless asked).
 - Sharing: list_access, grant_access, revoke_access (never removes the last owner).
 - Credentials: probe_credential checks one; rotate_credential (dry_run first) swaps it under every
   flow that uses it and rolls back on failure. Secrets come from the server's environment, never
@@ -23,7 +27,7 @@ Build and change
 
 Monitor and troubleshoot
 - Daily check: check_health (verdict per flow with reasons).
-- A failed run: triage_flow first (grouped errors, likely cause, next step); then get_logs
+- A failed run: triage_flow first (grouped errors, likely cause, next step as a tool call); then get_logs
   (level=ERROR, tail) and get_run_summaries / get_daily_metrics for trends.
 
 Safety

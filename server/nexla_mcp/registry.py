@@ -65,6 +65,7 @@ class ToolName(StrEnum):
     VALIDATE_TRANSFORM = "validate_transform"
     DESCRIBE_CONNECTOR = "describe_connector"
     PREVIEW_SOURCE = "preview_source"
+    LIST_PROJECT_FLOWS = "list_project_flows"
     MANAGE_PROJECT = "manage_project"
     COPY_FLOW_TO_PROJECT = "copy_flow_to_project"
     RUN_FLOW = "run_flow"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from nexla_mcp.app import ServerOptions, build_server
 from nexla_ops.config import Settings
 
 ERROR_KEYS = {"error", "message", "hint", "retryable", "retry_after_s"}
+# A suggestion rendered for MCP: ``tool {"argument": value}`` (see nexla_ops.operations.guidance.step).
+SUGGESTED_CALL = re.compile(r"([a-z_]+) (\{.*?\})(?=$|[ ,;)])")
 
 
 def settings_for(sandbox: Any, audit_log: Path | None = None, **overrides: Any) -> Settings:
@@ -62,3 +65,8 @@ class ToolCaller:
 
 def text_of(result: CallToolResult) -> str:
     return "".join(getattr(block, "text", "") for block in result.content)
+
+
+def suggested_calls(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``tool {arguments}`` a next step or hint suggests, in order, arguments parsed."""
+    return [(name, json.loads(arguments)) for name, arguments in SUGGESTED_CALL.findall(text)]

@@ -66,7 +66,7 @@ async def test_delete_guards_then_deletes(sandbox, deployed):
             await delete(client, base.model_copy(update={"confirm": True, "confirm_name": "wrong"}))
         with pytest.raises(OperationRefused, match="is active") as refused:
             await delete(client, base.model_copy(update={"confirm": True, "confirm_name": flow.name}))
-        assert "pause_first" in refused.value.hint
+        assert "--pause-first" in refused.value.hint and "flow_control.py pause" in refused.value.hint
         assert (await get_flow(client, "flows", deployed.flow_id)).active
         result = await delete(client, base.model_copy(update={"confirm": True, "confirm_name": flow.name, "pause_first": True}))
         assert result.paused and len(result.deleted) == 4

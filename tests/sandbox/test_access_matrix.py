@@ -114,3 +114,31 @@ def test_operator_endpoints_need_admin_key(sandbox) -> None:
     assert httpx.get(f"{sandbox.base_url}/_sandbox/requests").status_code == 401
     wrong = httpx.get(f"{sandbox.base_url}/_sandbox/requests", headers={"X-Sandbox-Admin-Key": sandbox.keys["operator"]})
     assert wrong.status_code == 401
+
+
+def test_flow_delete_checks_the_root_like_activate_and_pause(sandbox) -> None:
+    """A flow's rights are its root source's: its owner deletes it whole, another user's destination included."""
+    with sandbox.client("operator") as operator, sandbox.client("member") as member:
+        source = ok(operator.post("data_sources", json={"name": "hook", "source_type": "nexla_rest"}))
+        nexset = ok(operator.post("data_sets", json={"name": "detected", "data_source_id": source["id"]}))
+        ok(operator.put(f"data_sets/{nexset['id']}/accessors", json={
+            "accessors": [{"type": "USER", "id": sandbox.users["member"], "access_roles": ["collaborator"]}]}))
+        credential = ok(member.post("data_credentials", json={"name": "mine", "credentials_type": "s3"}))
+        sink = ok(member.post("data_sinks", json={
+            "name": "member's sink", "sink_type": "s3", "data_credentials_id": credential["id"],
+            "data_set_id": nexset["id"], "sink_config": {"path": "out/", "data_format": "json"}}))
+        assert operator.get(f"data_sinks/{sink['id']}").status_code == 403  # the operator holds no role on it
+        node = source["flow_node_id"]
+        ok(operator.put(f"flows/{node}/activate", params={"all": 1}))
+        ok(operator.put(f"flows/{node}/pause", params={"all": 1}))
+
+        refused = member.delete(f"data_sinks/{sink['id']}/flow")  # owns the sink, not the flow's root
+        reason = refused.headers["X-Sandbox-Error"]
+        assert refused.status_code == 403 and "'delete' on flow" in reason.lower() and "owner" in reason
+        assert ok(member.get(f"data_sinks/{sink['id']}"))["id"] == sink["id"]  # nothing was deleted
+
+        assert ok(operator.delete(f"flows/{node}")) == {"code": "200", "message": f"Flow {node} deleted"}
+        for kind, record in (("data_sources", source), ("data_sets", nexset)):
+            assert operator.get(f"{kind}/{record['id']}").status_code == 404
+        assert member.get(f"data_sinks/{sink['id']}").status_code == 404
+        assert ok(member.get(f"data_credentials/{credential['id']}"))["id"] == credential["id"]  # credentials stay

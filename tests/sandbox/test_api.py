@@ -146,3 +146,33 @@ def test_operator_controls(sandbox) -> None:
         assert bad.status_code == 400 and bad.json()["field"] == "status"
         ok(sandbox.control.post("reset"))
         assert ok(client.get("teams"))[0]["name"] == "data-eng"
+
+
+def test_settings_belong_to_their_user(sandbox) -> None:
+    """Notification, channel and quarantine settings: the owner reads and changes them, others cannot."""
+    with sandbox.client("operator") as operator, sandbox.client("member") as member:
+        setting = ok(operator.post("notification_settings", json={"notification_type_id": 9, "channel": "EMAIL"}))
+        assert setting["event_type"] == "ACTIVATE" and setting["notification_resource_type"] == "DATA_FLOW"
+        assert [s["id"] for s in ok(operator.get("notification_settings", params={"channel": "email"}))] == [setting["id"]]
+        assert ok(operator.get("notification_settings", params={"channel": "SLACK"})) == []
+        assert member.get(f"notification_settings/{setting['id']}").status_code == 404
+        assert ok(member.get("notification_settings")) == []
+        changed = ok(operator.put(f"notification_settings/{setting['id']}", json={"status": "PAUSED"}))
+        assert changed["status"] == "PAUSED" and changed["channel"] == "EMAIL"
+        bad = operator.post("notification_channel_settings", json={"channel": "PIGEON"})
+        assert bad.status_code == 400 and bad.json()["field"] == "channel"
+        channel = ok(operator.post("notification_channel_settings", json={"channel": "SLACK", "config": {"url": "x"}}))
+        assert ok(operator.delete(f"notification_channel_settings/{channel['id']}"))["status"] == "success"
+        assert operator.get(f"notification_channel_settings/{channel['id']}").status_code == 404
+
+        credential = ok(operator.post("data_credentials", json={"name": "q", "credentials_type": "s3"}))
+        path = f"users/{sandbox.users['operator']}/quarantine_settings"
+        assert operator.get(path).status_code == 404
+        body = {"data_credentials_id": credential["id"], "config": {"path": "quarantine/"}}
+        created = ok(operator.post(path, json=body))
+        assert created["resource_id"] == sandbox.users["operator"] and created["config"] == {"path": "quarantine/"}
+        assert operator.post(path, json=body).status_code == 409
+        assert member.get(path).status_code == 403
+        assert ok(operator.put(path, json={"config": {"path": "q2/"}}))["config"] == {"path": "q2/"}
+        assert ok(operator.delete(path))["status"] == "success"
+        assert operator.get(path).status_code == 404

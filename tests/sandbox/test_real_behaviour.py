@@ -310,6 +310,26 @@ def test_webhooks_take_json_or_xml_with_options_and_refuse_paused_sources(sandbo
         assert entity.status_code == 400 and entity.json()["field"] == "body"
 
 
+def test_a_webhook_xml_record_then_a_numeric_json_record_widens_the_field_to_text(sandbox: SandboxHandle) -> None:
+    """XML carries every value as text; a later JSON number in the same field is kept, as text, never a 500."""
+    with sandbox.client() as client:
+        source = ok(client.post("data_sources", json={"name": "hook", "source_type": "nexla_rest"}))
+        url = f"{root_url(sandbox)}/webhook/{source['id']}"
+        params = {"api_key": source["api_keys"][0]["api_key"], "force_schema_detection": 1}
+        ok(client.put(f"data_sources/{source['id']}/activate"))
+        finished_runs(client, source["id"], 1)
+        xml = ok(httpx.post(url, params=params, content=b"<root><id>1</id><name>one</name></root>",
+                            headers={"Content-Type": "application/xml"}))
+        numeric = ok(httpx.post(url, params=params, json={"id": 2, "name": "two"}))
+        mixed = ok(httpx.post(url, params=params, json=[{"id": 3.5, "name": {"first": "three"}}]))
+        assert xml["datasetId"] == numeric["datasetId"] == mixed["datasetId"] and mixed["processed"] == 1
+        samples = ok(client.get(f"data_sets/{numeric['datasetId']}/samples", params={"count": 10}))
+        assert sorted((s["id"], s["name"]) for s in samples) == [
+            ("1", "one"), ("2", "two"), ("3.5", '{"first": "three"}')]
+        run = ok(sandbox.control.post(f"sources/{source['id']}/run"))
+        assert run["status"] != "FAILED" and run["errors"] == 0, run
+
+
 # --- faults after commit ---------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """The runtime's HTTP routes (samples, metrics, run summary, flow metrics, logs, run-now, webhook).
 
-Served by a small Starlette app that mounts `Runtime.routes()` with the sandbox's real `Access`
-and error rendering, authenticated as the seeded org admin.
+Served by a small Starlette app that mounts `nexla_sandbox.routes.run_data` over the sandbox's real
+state, `Access` and runtime, authenticated as the seeded org admin.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ import pathlib
 from datetime import UTC, datetime
 
 import pytest
+from nexla_sandbox.access import Access
+from nexla_sandbox.errors import ApiError
+from nexla_sandbox.routes import run_data
+from nexla_sandbox.runtime import Runtime
+from nexla_sandbox.runtime.demo import write_demo_data
+from nexla_sandbox.state import seed
+from nexla_sandbox.state.store import Store
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
-
-from nexla_sandbox.access import Access
-from nexla_sandbox.errors import ApiError
-from nexla_sandbox.runtime import Runtime
-from nexla_sandbox.runtime.demo import write_demo_data
-from nexla_sandbox.state import seed
-from nexla_sandbox.state.store import Store
 
 from .builders import Flow
 
@@ -43,10 +43,12 @@ def app_flow(store: Store, runtime: Runtime, data_dir: pathlib.Path):
     async def api_error(request, exc: ApiError):
         return JSONResponse(exc.body(), status_code=exc.status)
 
-    app = Starlette(routes=runtime.routes() + runtime.webhook_routes(),
+    app = Starlette(routes=run_data.routes() + run_data.webhook_routes(),
                     middleware=[Middleware(BaseHTTPMiddleware, dispatch=authenticate)],
                     exception_handlers={ApiError: api_error})
     app.state.access = Access(store)
+    app.state.store = store
+    app.state.runtime = runtime
     with TestClient(app) as client:
         yield client, Flow(store, {"owner_id": admin_id, "org_id": org_id})
 

@@ -123,6 +123,8 @@ async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_pa
         project = await call.ok("manage_project", {"action": "create", "name": "staging"})
         staged = await call.ok("copy_flow_to_project", {"flow_id": flow_id, "project_id": project["project_id"]})
         assert staged["activated"] is False and staged["same_destination"]
+        held = await call.ok("list_project_flows", {"project_id": project["project_id"]})
+        assert [flow["flow_id"] for flow in held["flows"]] == [staged["new_flow_id"]]
         assert (await call.ok("run_flow", {"id": flow_id}))["finished"] is True
         staged_name = (await call.ok("get_flow", {"kind": "flows", "id": staged["new_flow_id"]}))["name"]
         await call.ok("delete_resource", {"kind": "flows", "id": staged["new_flow_id"], "confirm": True,

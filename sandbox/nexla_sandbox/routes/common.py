@@ -16,38 +16,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from nexla_sandbox.access import Access
-from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.render import Renderer
+from nexla_sandbox.backend import Caller
+from nexla_sandbox.errors import ApiError, bad_request
+from nexla_sandbox.params import MAX_DEPTH, check_storable
 from nexla_sandbox.state import audit
-from nexla_sandbox.state.store import Store
 
 Handler = Callable[["Ctx"], Any]
 
 
-@dataclass
-class Ctx:
-    """Everything a handler needs about one request."""
+@dataclass(kw_only=True)
+class Ctx(Caller):
+    """One request: the caller the backend sees, plus what a route parses (path params, query, body)."""
 
     request: Request
-    user: dict
-    store: Store
-    access: Access
-    runtime: Any
     params: dict
     query: Any
     body: Any
     extras: dict = field(default_factory=dict)
-
-    @property
-    def renderer(self) -> Renderer:
-        return Renderer(self.store, self.access, self.user, root_url=str(self.request.base_url).rstrip("/"))
-
-    @property
-    def info(self) -> audit.RequestInfo:
-        client = self.request.client
-        return audit.RequestInfo(user=self.user, ip=client.host if client else None,
-                                 user_agent=self.request.headers.get("user-agent"), url=str(self.request.url))
 
     def id(self, name: str = "id") -> int:
         return int(self.params[name])
@@ -59,23 +44,6 @@ class Ctx:
         if not isinstance(self.body, dict):
             raise bad_request("Request body must be a JSON object", "body")
         return self.body
-
-    def render(self, kind: str, record: dict, **options: Any) -> dict:
-        return self.renderer.render(kind, record, **options)
-
-    def audit(self, kind: str, item_id: int, event: str, before: dict | None, after: dict | None,
-              summary: list[str] | None = None) -> None:
-        audit.record(self.store, kind, item_id, event, self.info, before, after, summary)
-
-    def get(self, kind: str, id: int) -> dict:
-        record = self.store.get(kind, id)
-        if record is None:
-            raise not_found(kind, id)
-        return record
-
-
-MAX_DEPTH = 64
-"""Deepest nesting a request body may have; real configurations stay far below, a deeper body is refused."""
 
 
 async def read_json(request: Request) -> Any:
@@ -121,38 +89,6 @@ def too_deep_field(text: str) -> str:
     return key
 
 
-def check_storable(body: Any) -> None:
-    """400 naming the field for a body nested deeper than MAX_DEPTH or holding a lone UTF-16 surrogate.
-
-    A lone surrogate parses but cannot be encoded as UTF-8, so storing one would break every later
-    answer that shows it; the walk is iterative so depth alone cannot exhaust the stack.
-    """
-    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
-    while stack:
-        value, path, depth = stack.pop()
-        field = path.split(".")[0].split("[")[0] or "body"
-        if depth > MAX_DEPTH:
-            raise bad_request(f"'{field}' is nested deeper than {MAX_DEPTH} levels", field)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not _encodable(key):
-                    raise bad_request(f"'{path or 'body'}' has a key that is not valid Unicode", field)
-                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
-        elif isinstance(value, str) and not _encodable(value):
-            raise bad_request(f"'{path or 'body'}' is not valid Unicode (it holds a lone UTF-16 surrogate)",
-                              path or "body")
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def to_response(result: Any) -> Response:
     if isinstance(result, Response):
         return result
@@ -167,9 +103,13 @@ def endpoint(handler: Handler, **extras: Any) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
         body = await read_json(request) if request.method in {"POST", "PUT", "DELETE", "PATCH"} else None
         state = request.app.state
-        ctx = Ctx(request=request, user=request.state.user, store=state.store, access=state.access,
-                  runtime=state.runtime, params=dict(request.path_params), query=request.query_params,
-                  body=body, extras=extras)
+        user = request.state.user
+        client = request.client
+        info = audit.RequestInfo(user=user, ip=client.host if client else None,
+                                 user_agent=request.headers.get("user-agent"), url=str(request.url))
+        ctx = Ctx(store=state.store, access=state.access, runtime=state.runtime, user=user, info=info,
+                  root_url=str(request.base_url).rstrip("/"), request=request, params=dict(request.path_params),
+                  query=request.query_params, body=body, extras=extras)
         return to_response(await run_in_threadpool(handler, ctx))
 
     run.__doc__ = handler.__doc__

@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from nexla_sandbox.backend.flows import anchor_of_node
 from nexla_sandbox.params import paginate
 from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.routes.flows import anchor_of_node
 from nexla_sandbox.state import audit
 from nexla_sandbox.state.flows import FlowIndex
 

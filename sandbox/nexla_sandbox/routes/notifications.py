@@ -1,45 +1,25 @@
-"""``/notifications``: the caller's own notifications (filters ``read``, ``level``, ``from``, ``to``)."""
+"""``/notifications``: the caller's own notifications (filters ``read``, ``level``, ``from``, ``to``).
+
+The rules are in ``nexla_sandbox.backend.notifications``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
+from starlette.responses import Response
 from starlette.routing import Route
 
-from nexla_sandbox.errors import bad_request, not_found
+from nexla_sandbox.backend import notifications
 from nexla_sandbox.params import flag, integer, paginate
-from nexla_sandbox.routes.common import Ctx, route, status_ok
-from starlette.responses import Response
-
-from nexla_sandbox.routes.resources import deleted, change, remove
-from nexla_sandbox.state.store import now_iso
-
-LEVELS = {"DEBUG", "INFO", "WARN", "ERROR", "RECOVERED", "RESOLVED"}
+from nexla_sandbox.routes.common import Ctx, Handler, route, status_ok
+from nexla_sandbox.routes.resources import deleted
 
 
 def mine(ctx: Ctx) -> list[dict]:
-    found = ctx.store.list("notifications", {"owner_id": ctx.user["id"]})
-    if "read" in ctx.query:
-        wanted = flag(ctx.query, "read")
-        found = [n for n in found if bool(n.get("read_at")) == wanted]
-    if "level" in ctx.query:
-        level = ctx.query["level"].upper()
-        if level not in LEVELS:
-            raise bad_request(f"'level' must be one of {sorted(LEVELS)}", "level")
-        found = [n for n in found if n.get("level") == level]
-    start, end = integer(ctx.query, "from"), integer(ctx.query, "to")
-    if start is not None or end is not None:
-        def stamp(n: dict) -> float:
-            return datetime.fromisoformat(n["created_at"]).timestamp()
-        found = [n for n in found if (start is None or stamp(n) >= start) and (end is None or stamp(n) <= end)]
-    return found
-
-
-def own(ctx: Ctx) -> dict:
-    record = ctx.store.get("notifications", ctx.id())
-    if record is None or record["owner_id"] != ctx.user["id"]:
-        raise not_found("notifications", ctx.id())
-    return record
+    """The caller's notifications the query's filters keep."""
+    return notifications.mine(ctx, flag(ctx.query, "read") if "read" in ctx.query else None, ctx.query.get("level"),
+                              integer(ctx.query, "from"), integer(ctx.query, "to"))
 
 
 def list_notifications(ctx: Ctx) -> list[dict]:
@@ -54,42 +34,33 @@ def count(ctx: Ctx) -> dict:
 
 def get_notification(ctx: Ctx) -> dict:
     """One notification."""
-    return ctx.render("notifications", own(ctx))
+    return ctx.render("notifications", notifications.own(ctx, ctx.id()))
 
 
 def delete_notification(ctx: Ctx) -> Response | dict:
     """Delete one notification (200, no body)."""
-    remove(ctx, "notifications", own(ctx))
+    notifications.delete(ctx, ctx.id())
     return deleted("notifications", ctx.id())
 
 
 def delete_all(ctx: Ctx) -> dict:
     """Delete all of the caller's notifications."""
-    records = ctx.store.list("notifications", {"owner_id": ctx.user["id"]})
-    with ctx.store.db.transaction():
-        for record in records:
-            remove(ctx, "notifications", record)
-    return status_ok(f"{len(records)} notifications deleted")
+    return status_ok(f"{notifications.delete_all(ctx)} notifications deleted")
 
 
-def mark(read: bool):
+def sent_ids(ctx: Ctx) -> Any:
+    """The ids of the body (a bare array, or ``notification_ids``/``ids``); None for ``?notification_id=all``."""
+    if ctx.query.get("notification_id") == "all":
+        return None
+    ids = ctx.body if ctx.body is not None else []
+    return ids.get("notification_ids", ids.get("ids", [])) if isinstance(ids, dict) else ids
+
+
+def mark(read: bool) -> Handler:
     def handler(ctx: Ctx) -> dict:
         """Mark notifications read/unread: body is a bare array of ids, or ``?notification_id=all``."""
-        records = ctx.store.list("notifications", {"owner_id": ctx.user["id"]})
-        if ctx.query.get("notification_id") != "all":
-            ids = ctx.body if ctx.body is not None else []
-            if isinstance(ids, dict):
-                ids = ids.get("notification_ids", ids.get("ids", []))
-            if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-                raise bad_request("Body must be a JSON array of notification ids", "notification_ids")
-            missing = set(ids) - {r["id"] for r in records}
-            if missing:
-                raise bad_request(f"No such notifications: {sorted(missing)}", "notification_ids")
-            records = [r for r in records if r["id"] in set(ids)]
-        with ctx.store.db.transaction():
-            for record in records:
-                change(ctx, "notifications", record, {"read_at": now_iso() if read else None})
-        return status_ok(f"{len(records)} notifications marked {'read' if read else 'unread'}")
+        marked = notifications.mark(ctx, sent_ids(ctx), read)
+        return status_ok(f"{marked} notifications marked {'read' if read else 'unread'}")
 
     handler.__name__ = "mark_read" if read else "mark_unread"
     return handler

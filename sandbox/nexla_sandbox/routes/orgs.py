@@ -1,36 +1,22 @@
 """``/orgs``: the caller's orgs, their members, account summaries and org audit logs.
 
 Members can read; only org admins update the org or its members. An org keeps at least one
-active admin (400 otherwise).
+active admin (400 otherwise). The rules are in ``nexla_sandbox.backend.orgs``.
 """
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
-from nexla_sandbox.errors import ApiError, bad_request, not_found
-from nexla_sandbox.params import optional_list, paginate, require_str
-from nexla_sandbox.routes.common import Ctx, route
-from nexla_sandbox.routes.resources import change
-from nexla_sandbox.routes.teams import resolve_members
-from nexla_sandbox.state import accessors, audit
-
-
-def member_org(ctx: Ctx, org_id: int, *, admin: bool = False) -> dict:
-    org = ctx.store.get("orgs", org_id)
-    membership = accessors.org_membership(ctx.store, ctx.user["id"], org_id) if org else None
-    if org is None or membership is None:
-        raise not_found("orgs", org_id)
-    if admin and not membership.get("is_admin"):
-        raise ApiError(403, f"Forbidden: changing org {org_id} needs an org admin", resource_type="orgs",
-                       resource_id=org_id)
-    return org
+from nexla_sandbox.backend import orgs
+from nexla_sandbox.backend.orgs import member_org
+from nexla_sandbox.params import paginate
+from nexla_sandbox.routes.common import Ctx, Handler, route
 
 
 def list_orgs(ctx: Ctx) -> list[dict]:
     """Orgs the caller belongs to."""
-    orgs = [o for o in ctx.store.list("orgs") if accessors.org_membership(ctx.store, ctx.user["id"], o["id"])]
-    return [ctx.render("orgs", o) for o in paginate(orgs, ctx.query)]
+    return [ctx.render("orgs", o) for o in paginate(orgs.my_orgs(ctx), ctx.query)]
 
 
 def get_org(ctx: Ctx) -> dict:
@@ -40,14 +26,7 @@ def get_org(ctx: Ctx) -> dict:
 
 def update_org(ctx: Ctx) -> dict:
     """Rename or describe the org (org admin)."""
-    org = member_org(ctx, ctx.id(), admin=True)
-    body = ctx.body_dict()
-    fields = {}
-    if "name" in body:
-        fields["name"] = require_str(body, "name")
-    if "description" in body:
-        fields["description"] = body["description"]
-    return ctx.render("orgs", change(ctx, "orgs", org, fields))
+    return ctx.render("orgs", orgs.update_org(ctx, ctx.id(), ctx.body_dict()))
 
 
 def members(ctx: Ctx, org: dict) -> list[dict]:
@@ -59,25 +38,10 @@ def list_members(ctx: Ctx) -> list[dict]:
     return paginate(members(ctx, member_org(ctx, ctx.id())), ctx.query)
 
 
-def edit_members(mode: str):
+def edit_members(mode: str) -> Handler:
     def edit(ctx: Ctx) -> list[dict]:
         """Add (PUT), replace (POST) or remove (DELETE) org members (org admin)."""
-        org = member_org(ctx, ctx.id(), admin=True)
-        body = ctx.body_dict()
-        wanted = [{"id": m["id"], "is_admin": m["admin"], "status": "ACTIVE"}
-                  for m in resolve_members(ctx, optional_list(body, "members") or [])]
-        if not wanted and mode != "replace":
-            raise bad_request("'members' is required", "members")
-        current = {m["id"]: m for m in org.get("members", [])}
-        if mode == "add":
-            current.update({m["id"]: m for m in wanted})
-        elif mode == "replace":
-            current = {m["id"]: m for m in wanted}
-        else:
-            current = {k: v for k, v in current.items() if k not in {m["id"] for m in wanted}}
-        if not any(m.get("is_admin") and m.get("status") == "ACTIVE" for m in current.values()):
-            raise bad_request("Refused: the org would be left without an active admin", "members")
-        return members(ctx, change(ctx, "orgs", org, {"members": list(current.values())}))
+        return members(ctx, orgs.edit_members(ctx, ctx.id(), mode, ctx.body_dict()))
 
     edit.__name__ = f"{mode}_org_members"
     return edit
@@ -85,29 +49,18 @@ def edit_members(mode: str):
 
 def account_summary(ctx: Ctx) -> dict:
     """Resource counts of an org (the caller's current org without an id)."""
-    org_id = int(ctx.params.get("id", ctx.user["org_id"]))
-    member_org(ctx, org_id)
-    return ctx.renderer.org_account_summary(org_id)
+    org = member_org(ctx, int(ctx.params.get("id", ctx.user["org_id"])))
+    return ctx.renderer.org_account_summary(org["id"])
 
 
 def org_audit_log(ctx: Ctx) -> list[dict]:
     """Audit entries of the org, newest first (org admin)."""
-    org = member_org(ctx, ctx.id(), admin=True)
-    return paginate(audit.entries(ctx.store, org_id=org["id"]), ctx.query)
+    return paginate(orgs.org_audit_log(ctx, ctx.id()), ctx.query)
 
 
 def org_resource_audit_log(ctx: Ctx) -> list[dict]:
-    """Audit entries of one resource type in the org, newest first (org admin).
-
-    The type is a collection (``data_sources``) or, as one SDK docstring spells it, its singular.
-    """
-    org = member_org(ctx, ctx.id(), admin=True)
-    name = ctx.params["resource_type"]
-    kind = name if name in audit.ITEM_TYPES else f"{name}s"
-    if kind not in audit.ITEM_TYPES:
-        raise bad_request(f"Unknown resource type '{name}'; use one of {', '.join(sorted(audit.ITEM_TYPES))}",
-                          "resource_type")
-    return paginate(audit.entries(ctx.store, kind=kind, org_id=org["id"]), ctx.query)
+    """Audit entries of one resource type in the org, newest first (org admin)."""
+    return paginate(orgs.org_audit_log(ctx, ctx.id(), ctx.params["resource_type"]), ctx.query)
 
 
 def routes() -> list[Route]:

@@ -1,94 +1,11 @@
-"""``/data_sources``: sources, their webhook API keys and copies.
-
-A ``nexla_rest`` (webhook) source gets one API key at creation; the key is shown only in the
-create response and stays stored for the runtime's webhook route (``api_keys[*].api_key``).
-"""
+"""``/data_sources`` routes: plain CRUD over the family in ``nexla_sandbox.backend.sources``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import secrets
-
 from starlette.routing import Route
 
-from nexla_sandbox.connectors import check_config_path, check_connector_type
-from nexla_sandbox.errors import ApiError
-from nexla_sandbox.params import optional_dict, require_int, require_str
-from nexla_sandbox.routes.common import Ctx
-from nexla_sandbox.routes.flows import clone, copy_credential
-from nexla_sandbox.routes.resources import Family, copy_owner, crud_routes, reference, remove
-from nexla_sandbox.state.flows import FlowIndex
-from nexla_sandbox.state.store import now_iso
-
-WEBHOOK_TYPES = {"nexla_rest"}
-OPTIONAL = ("description", "ingest_method", "template_config", "vendor_endpoint_id", "tags", "flow_type")
-COPY_DEFAULTS = {"reuse_data_credentials": False, "copy_access_controls": False}
-
-
-def check_config(body: dict) -> None:
-    for name in ("source_config", "template_config"):
-        optional_dict(body, name)
-    check_config_path(body.get("source_config"), "source_config.path")
-
-
-def create(ctx: Ctx, body: dict) -> dict:
-    fields: dict[str, Any] = {"name": require_str(body, "name"),
-              "source_type": check_connector_type("source_type", str(require_str(body, "source_type"))),
-              "status": "INIT", "source_config": optional_dict(body, "source_config") or {}}
-    check_config(body)
-    credential_id = require_int(body, "data_credentials_id", required=False)
-    if credential_id is not None:
-        reference(ctx, "data_credentials", credential_id, "data_credentials_id")
-    fields["data_credentials_id"] = credential_id
-    fields.update({k: body[k] for k in OPTIONAL if k in body})
-    if fields["source_type"] in WEBHOOK_TYPES:
-        fields["api_keys"] = [{"id": 1, "api_key": secrets.token_urlsafe(24), "created_at": now_iso()}]
-    return fields
-
-
-def update(ctx: Ctx, record: dict, body: dict) -> dict:
-    check_config(body)
-    fields = {k: body[k] for k in ("name", "source_config", *OPTIONAL) if k in body}
-    if "name" in fields:
-        require_str(body, "name")
-    if body.get("data_credentials_id") is not None:
-        reference(ctx, "data_credentials", require_int(body, "data_credentials_id"), "data_credentials_id")
-        fields["data_credentials_id"] = body["data_credentials_id"]
-    return fields
-
-
-def refuse_active(kind: str, record: dict) -> None:
-    if record.get("status") == "ACTIVE":
-        raise ApiError(405, f"{kind} {record['id']} is ACTIVE; pause it before deleting",
-                       resource_type=kind, resource_id=record["id"])
-
-
-def before_delete(ctx: Ctx, record: dict) -> None:
-    """Refuse while active; take the source's detected nexsets along unless something hangs off them."""
-    refuse_active("data_sources", record)
-    index = FlowIndex.build(ctx.store)
-    detected = index.sets_of_source(record["id"])
-    dependents = [r["id"] for d in detected for _, r in index.children("data_sets", d)]
-    if dependents:
-        raise ApiError(409, f"Source {record['id']} has downstream resources {dependents}; "
-                            f"delete the whole flow with DELETE /data_sources/{record['id']}/flow",
-                       resource_type="data_sources", resource_id=record["id"])
-    for data_set in detected:
-        remove(ctx, "data_sets", data_set)
-
-
-def copy(ctx: Ctx, record: dict, options: dict) -> dict:
-    owner = copy_owner(ctx, options)
-    credential = copy_credential(ctx, record.get("data_credentials_id"), options, owner, {})
-    overrides: dict = {"data_credentials_id": credential}
-    if record.get("source_type") in WEBHOOK_TYPES:
-        overrides["api_keys"] = [{"id": 1, "api_key": secrets.token_urlsafe(24), "created_at": now_iso()}]
-    return clone(ctx, "data_sources", record, options, overrides, owner)
-
-
-FAMILY = Family("data_sources", create, update, filters=("source_type", "data_credentials_id"),
-                before_delete=before_delete, copy=copy, copy_defaults=COPY_DEFAULTS)
+from nexla_sandbox.backend.sources import FAMILY
+from nexla_sandbox.routes.resources import crud_routes
 
 
 def routes() -> list[Route]:

@@ -1,8 +1,8 @@
 """The sandbox flow runtime: runs pipelines for real on local files.
 
-The app (`nexla_sandbox/app.py`) constructs `Runtime(store, data_dir)`, calls `start()`/`stop()` from the app lifespan,
-`on_source_activated`/`on_source_paused` when sources or flows change state, the probe methods from
-the credential routes, and mounts `routes()` under the API prefix and `webhook_routes()` at the root.
+The app (`nexla_sandbox/app.py`) constructs `Runtime(store, data_dir)` and calls `start()`/`stop()` from the
+app lifespan; the backend (`nexla_sandbox/backend/`) calls `on_source_activated`/`on_source_paused` when
+sources or flows change state, the probe methods, `accept_push` and the ledger. The runtime knows no HTTP.
 
 Runs start on activation (in the background), on a source's cron schedule while it is ACTIVE, after
 a webhook push to an ACTIVE source (in the background; pushes to a paused source wait in its inbox
@@ -20,8 +20,6 @@ import threading
 import time
 from typing import Any
 
-from starlette.routing import BaseRoute
-
 from nexla_sandbox.state.store import Store
 
 from . import object_store
@@ -29,7 +27,6 @@ from .discovery import detected_nexsets, discover, samples
 from .inputs import SourceConfigError
 from .ledger import Ledger
 from .paths import inbox_dir
-from .routes import api_routes, webhook_routes
 from .runner import FlowRun
 from .scheduler import CronScheduler
 
@@ -189,12 +186,3 @@ class Runtime:
         if source.get("status") == "ACTIVE":
             self.request_run(source["id"], trigger="webhook")
         return {"dataset_id": data_set_id, "processed": len(records)}
-
-    # routes
-    def routes(self) -> list[BaseRoute]:
-        """Routes served under the API prefix."""
-        return api_routes(self)
-
-    def webhook_routes(self) -> list[BaseRoute]:
-        """Routes served at the server root (POST /webhook/{source_id})."""
-        return webhook_routes(self)

@@ -9,6 +9,7 @@ derived nexset's are its parent's samples run through its transform (chains incl
 from __future__ import annotations
 
 import pathlib
+
 import pyarrow as pa
 from nexla_ops.transform import apply_transform, diff_schemas, infer_schema
 

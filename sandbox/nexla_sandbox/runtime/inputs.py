@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import pathlib
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .formats import INPUT_FORMATS, ReadResult, normalize_format, read_file
 from .object_store import input_files
@@ -84,10 +86,45 @@ def sample_table(data_dir: pathlib.Path, source: dict, limit: int) -> pa.Table:
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:
-    """Concatenate tables whose schemas may differ (missing columns become nulls, types widen)."""
+    """Concatenate tables whose schemas may differ (missing columns become nulls, types widen).
+
+    A column whose types cannot widen into one (text in one file, numbers in the next: an XML push,
+    whose values are all text, then a JSON one) becomes text in every table, so each value is kept.
+    """
     tables = [table for table in tables if table.num_rows > 0]
     if not tables:
         return pa.table({})
     if len(tables) == 1:
         return tables[0]
-    return pa.concat_tables(tables, promote_options="permissive")
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        conflicting = _conflicting_columns(tables)
+        return pa.concat_tables([_as_text(table, conflicting) for table in tables], promote_options="permissive")
+
+
+def _conflicting_columns(tables: list[pa.Table]) -> set[str]:
+    types: dict[str, list[pa.DataType]] = {}
+    for table in tables:
+        for column in table.schema:
+            if not pa.types.is_null(column.type):
+                types.setdefault(column.name, []).append(column.type)
+    conflicting = set()
+    for name, found in types.items():
+        try:
+            pa.unify_schemas([pa.schema([pa.field(name, kind)]) for kind in found], promote_options="permissive")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            conflicting.add(name)
+    return conflicting
+
+
+def _as_text(table: pa.Table, names: set[str]) -> pa.Table:
+    """``table`` with the named columns as text: scalars cast, nested values as JSON."""
+    for name in names & set(table.column_names):
+        column = table.column(name)
+        text: pa.Array | pa.ChunkedArray = (
+            pa.array([None if value is None else json.dumps(value, default=str) for value in column.to_pylist()],
+                     pa.string())
+            if pa.types.is_nested(column.type) else pc.cast(column, pa.string()))
+        table = table.set_column(table.column_names.index(name), name, text)
+    return table

@@ -15,6 +15,7 @@ from nexla_ops.domain import FlowNode, FlowTree
 from nexla_ops.domain.flows import ACTIVE_STATUSES
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.operations.errors import OperationRefused
+from nexla_ops.operations.guidance import current_face, step
 from nexla_ops.redaction import redact
 from nexla_ops.resources import FLOW_RESOURCE_KINDS, ResourceKind, parse_kind
 
@@ -41,13 +42,13 @@ class FlowNodeSummary(BaseModel):
 class FlowSummary(BaseModel):
     """A flow tree flattened: its nodes, the credentials it uses, node counts by kind."""
 
-    flow_id: int = Field(description="Root node id (use with /flows/{id}).")
+    flow_id: int = Field(description="Root node id.")
     source_id: int | None = None
     name: str | None = None
     status: str | None = None
     project_id: int | None = None
     nodes: list[FlowNodeSummary]
-    credentials: list[dict[str, Any]] = Field(default_factory=list, description="[{id, name, type}] used by the flow.")
+    credentials: list[dict[str, Any]] = Field(default_factory=list, description="{id, name, type} of each.")
     counts: dict[str, int]
 
     @property
@@ -60,7 +61,7 @@ class FlowTarget(BaseModel):
 
     kind: ResourceKind = Field(description="data_sources, data_sets, data_sinks (aliases accepted) or flows (a node id).")
     id: int
-    whole_tree: bool = Field(default=True, description="Act on the whole flow (all=1); false acts on this resource only.")
+    whole_tree: bool = Field(default=True, description="false: this resource only.")
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -244,7 +245,11 @@ async def delete(client: Any, request: DeleteRequest) -> DeleteResult:
     active = [(kind, id) for kind, id, _, status in scope if (status or "").upper() in ACTIVE_STATUSES]
     if active and not request.pause_first:
         listed = ", ".join(f"{kind.label} {id}" for kind, id in active)
-        raise OperationRefused(f"{what} is active ({listed}).", hint="Pause it first (flow_control.py pause), or pass pause_first=True (script: --pause-first) to pause and delete in one step.")
+        pause = step("pause_flow", {"kind": "flows", "id": flow.flow_id},
+                     f"python scripts/flow_control.py pause --kind flows --id {flow.flow_id}")
+        again = "pause_first=true" if current_face() == "mcp" else "--pause-first"
+        raise OperationRefused(f"{what} is active ({listed}).",
+                               hint=f"Pause it first ({pause}), or delete again with {again} to pause and delete in one step.")
     path = f"/flows/{flow.flow_id}" if request.whole_flow else f"{request.kind.path}/{request.id}"
     paused = await pause_then_delete(client, path, pause=bool(active), whole_flow=request.whole_flow)
     return DeleteResult(paused=paused, deleted=[{"kind": kind.value, "id": id, "name": nm} for kind, id, nm, _ in scope])

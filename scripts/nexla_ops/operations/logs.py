@@ -74,13 +74,13 @@ class LogsResult(BaseModel):
     """Matching log lines of one run, oldest first."""
 
     target: Target
-    run_id: int | None = Field(description="the run read; None when the resource has not run yet")
+    run_id: int | None = Field(description="the run read; null: not run yet")
     window_from: datetime | None = None
     window_to: datetime | None = None
     level: str | None = None
     entries: list[LogEntry]
-    lines_read: int = Field(description="lines the API returned for the run and window, before level filtering")
-    matching: int = Field(description="lines that passed the level and time filters")
+    lines_read: int = Field(description="lines read, before level filtering")
+    matching: int = Field(description="lines passing the filters")
     pages_read: int
     has_more: bool = False
     next_cursor: str | None = None

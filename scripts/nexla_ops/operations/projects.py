@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from nexla_ops.client import AsyncNexlaClient
 
 ProjectAction = Literal["create", "list_flows", "add_flows", "remove_flows"]
+# The actions that change a project (the MCP tool manage_project; list_project_flows only reads).
+ProjectChange = Literal["create", "add_flows", "remove_flows"]
 
 
 class ProjectRequest(BaseModel):
@@ -40,13 +42,18 @@ class ProjectFlow(BaseModel):
     source_id: int | None = None
 
 
-class ProjectResult(BaseModel):
-    """The project's flows after the action."""
+class ProjectFlows(BaseModel):
+    """A project and its flows."""
 
-    action: ProjectAction
     project_id: int
     name: str | None = None
     flows: list[ProjectFlow]
+
+
+class ProjectResult(ProjectFlows):
+    """The project's flows after the action."""
+
+    action: ProjectAction
     changed: list[int] = Field(default_factory=list, description="Flows added or removed.")
 
 
@@ -70,6 +77,12 @@ def _source_name(tree: dict[str, Any], source_id: int | None) -> str | None:
 async def project_flows(client: AsyncNexlaClient, project_id: int) -> list[ProjectFlow]:
     """The flows of a project (``GET /projects/{id}/flows``)."""
     return _flows_of(await client.get(f"/projects/{project_id}/flows"))
+
+
+async def list_project_flows(client: AsyncNexlaClient, project_id: int) -> ProjectFlows:
+    """The project's name and flows; reads only."""
+    project = await client.get(f"/projects/{project_id}")
+    return ProjectFlows(project_id=project_id, name=project.get("name"), flows=await project_flows(client, project_id))
 
 
 async def _roots(client: AsyncNexlaClient, flow_ids: list[int]) -> list[int]:
@@ -102,28 +115,30 @@ async def manage_project(client: AsyncNexlaClient, request: ProjectRequest) -> P
                              flows=await project_flows(client, project_id), changed=roots)
     if request.project_id is None:
         raise ValueError(f"project_id: {request.action} needs the project's id")
+    if request.action == "list_flows":
+        listed = await list_project_flows(client, request.project_id)
+        return ProjectResult(action="list_flows", **listed.model_dump())
     project = await client.get(f"/projects/{request.project_id}")
     before = await project_flows(client, request.project_id)
-    changed: list[int] = []
-    if request.action in ("add_flows", "remove_flows"):
-        if not request.flow_ids:
-            raise OperationRefused(f"{request.action} needs at least one flow id.",
-                                   hint="Pass flow_ids (any node id of each flow); nothing was changed.")
-        roots = await _roots(client, request.flow_ids)
-        held = {flow.flow_id for flow in before}
-        if request.action == "add_flows":
-            changed = [root for root in roots if root not in held]
-            if changed:
-                await client.put(f"/projects/{request.project_id}/flows", json={"flows": changed})
-        else:
-            changed = [root for root in roots if root in held]
-            if changed:
-                await client.delete(f"/projects/{request.project_id}/flows", json={"flows": changed})
-        after = await project_flows(client, request.project_id) if changed else before
+    if not request.flow_ids:
+        raise OperationRefused(f"{request.action} needs at least one flow id.",
+                               hint="Pass flow_ids (any node id of each flow); nothing was changed.")
+    roots = await _roots(client, request.flow_ids)
+    held = {flow.flow_id for flow in before}
+    if request.action == "add_flows":
+        changed = [root for root in roots if root not in held]
+        if changed:
+            await client.put(f"/projects/{request.project_id}/flows", json={"flows": changed})
     else:
-        after = before
+        changed = [root for root in roots if root in held]
+        if changed:
+            await client.delete(f"/projects/{request.project_id}/flows", json={"flows": changed})
+    after = await project_flows(client, request.project_id) if changed else before
     return ProjectResult(action=request.action, project_id=request.project_id, name=project.get("name"),
                          flows=after, changed=changed)
 
 
-__all__ = ["ProjectAction", "ProjectFlow", "ProjectRequest", "ProjectResult", "manage_project", "project_flows"]
+__all__ = [
+    "ProjectAction", "ProjectChange", "ProjectFlow", "ProjectFlows", "ProjectRequest", "ProjectResult", "list_project_flows",
+    "manage_project", "project_flows",
+]

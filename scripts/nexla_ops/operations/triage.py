@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from nexla_ops.domain import LogEntry, RunSummary
+from nexla_ops.operations.guidance import step
 from nexla_ops.operations.logs import read_run_logs, run_window
 from nexla_ops.operations.metrics import Target, fetch_runs, resolve_target
 from nexla_ops.resources import ResourceKind, parse_kind
@@ -22,18 +23,17 @@ from nexla_ops.resources import ResourceKind, parse_kind
 class ErrorGroup(BaseModel):
     """Log lines with the same message once numbers and ids are stripped."""
 
-    message: str = Field(description="normalised message (numbers and ids replaced by <n>/<id>)")
-    example: str = Field(description="the first original message of the group")
+    message: str = Field(description="numbers and ids as <n>/<id>")
+    example: str = Field(description="first original message")
     level: str
     count: int
     first_at: datetime | None = None
     last_at: datetime | None = None
-    resources: list[str] = Field(description="affected resources as kind/id")
+    resources: list[str] = Field(description="kind/id")
     operation_indexes: list[int] = Field(default_factory=list)
     fields: list[str] = Field(default_factory=list)
     likely_cause: str
-    cause_known: bool = Field(description="False when no rule matched and the cause is only a guess")
-    cause_priority: int = Field(default=0, description="rank of the cause among the groups (higher first)")
+    cause_known: bool = Field(description="false: no rule matched (a guess)")
     next_step: str
 
 
@@ -53,7 +53,7 @@ class RunComparison(BaseModel):
     records: int
     errors: int
     duration_s: float | None
-    records_delta: int = Field(description="triaged run minus successful run")
+    records_delta: int = Field(description="this run minus that one")
     errors_delta: int
     duration_delta_s: float | None
 
@@ -197,17 +197,23 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
     kind = first.resource_type or target.kind.value
     rid = first.resource_id if first.resource_id is not None else target.id
     credential = _credential_of(lines)
+    run_id = first.run_id
     probe = (
-        f"GET /data_credentials/{credential}/probe"
+        step("probe_credential", {"credential_id": credential}, f"GET /data_credentials/{credential}/probe")
         if credential is not None
-        else f"python scripts/health_check.py --resource {flow_hint} (probes the flow's credentials)"
+        else step("check_health", {"resources": [flow_hint]},
+                  f"python scripts/health_check.py --resource {flow_hint} (probes the flow's credentials)")
     )
     if _AUTH.search(text):
         which = f"credential {credential}" if credential is not None else "the credential"
+        rotate = step(
+            "rotate_credential", {"credential_id": credential if credential is not None else "<credential id>"},
+            f"python scripts/rotate_credential.py --credential-id {credential if credential is not None else '<id>'} "
+            "--fields-from-env FIELD=ENVVAR",
+        )
         return (
             f"{which} was rejected (401/403) by the system {kind}/{rid} connects to: expired, rotated or lacking permission",
-            f"Probe it: {probe}; if the probe fails, rotate it: python scripts/rotate_credential.py "
-            f"--credential-id {credential if credential is not None else '<id>'} --fields-from-env FIELD=ENVVAR",
+            f"Probe it: {probe}; if the probe fails, rotate it: {rotate}",
             6,
         )
     if _TRANSFORM.search(text) and kind == ResourceKind.NEXSETS.value:
@@ -215,54 +221,76 @@ def diagnose(lines: list[LogEntry], target: Target, flow_hint: str) -> tuple[str
         field = next((f for f in (_field(line) for line in lines) if f), None)
         where = f"operation {index}" if index is not None else "an operation"
         on = f" on field '{field}'" if field else ""
+        reproduce = step("validate_transform", {"transform": "<the transform>", "nexset_id": rid},
+                         f"python scripts/validate_transform.py --transform <file> --nexset-id {rid}")
+        plan = step("plan_deployment", {"spec": "<spec>"}, "python scripts/deploy_flow.py plan --spec <spec>")
         return (
             f"the transform of nexset {rid} fails at {where}{on}: a typecast or expression cannot handle some values",
-            f"Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
-            f"--nexset-id {rid}; then fix {where}{on} (guard nulls, cast explicitly) in the spec and "
-            f"redeploy: python scripts/deploy_flow.py plan --spec <spec>",
+            f"Reproduce it on the nexset's samples: {reproduce}; then fix {where}{on} (guard nulls, cast explicitly) "
+            f"in the spec and redeploy: {plan}",
             3,
         )
     if _QUARANTINE.search(text) and kind == ResourceKind.SOURCES.value:
+        see = step(
+            "get_logs", {"kind": target.kind.value, "id": target.id, "level": "WARN", "run_id": run_id or "<run id>"},
+            f"python scripts/get_resource_logs.py {target.kind.value} {target.id} --level WARN "
+            f"--run-id {run_id or '<run id>'} --json",
+        )
         return (
             f"source {rid} read malformed input records and set them aside (quarantined); the rest of the run went on",
-            f"See which records and why: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
-            f"--level WARN --run-id {first.run_id or '<run id>'} --json (details.errors); fix the producer of those files",
+            f"See which records and why: {see} (details.errors); fix the producer of those files",
             1,
         )
     if _READ.search(text) and kind in (ResourceKind.SOURCES.value, ResourceKind.CREDENTIALS.value):
+        check = _show_config(ResourceKind.SOURCES, rid, "source_config")
         return (
             f"source {rid} cannot read its input: the path in source_config is wrong or empty, or its credential cannot read it",
-            f"Check source_config.path: python scripts/list_resources.py sources --id {rid}; "
-            f"then probe the credential: {probe}",
+            f"Check source_config.path: {check}; then probe the credential: {probe}",
             5,
         )
     if _WRITE.search(text) and kind == ResourceKind.DESTINATIONS.value:
+        check = _show_config(ResourceKind.DESTINATIONS, rid, "sink_config")
         return (
             f"destination {rid} cannot write: its path does not exist or its credential lacks write permission",
-            f"Check sink_config.path: python scripts/list_resources.py destinations --id {rid}; "
-            f"then probe its credential: {probe}",
+            f"Check sink_config.path: {check}; then probe its credential: {probe}",
             4,
         )
     if _TRANSFORM.search(text):
-        return (
-            f"a transform or type conversion fails in {kind}/{rid}",
-            "Reproduce it on the nexset's samples: python scripts/validate_transform.py --transform <file> "
-            "--nexset-id <nexset id>",
-            3,
-        )
+        reproduce = step("validate_transform", {"transform": "<the transform>", "nexset_id": "<nexset id>"},
+                         "python scripts/validate_transform.py --transform <file> --nexset-id <nexset id>")
+        return (f"a transform or type conversion fails in {kind}/{rid}", f"Reproduce it on the nexset's samples: {reproduce}", 3)
     if _READ.search(text):
+        show = step("get_resource", {"kind": kind, "id": rid}, f"python scripts/list_resources.py {kind} --id {rid}")
         return (
             f"{kind}/{rid} cannot find or read what it needs (path or object missing)",
-            f"Check the resource's configuration: python scripts/list_resources.py {kind} --id {rid}; "
-            f"then probe its credential: {probe}",
+            f"Check the resource's configuration: {show}; then probe its credential: {probe}",
             2,
         )
     return (
         f"{kind}/{rid} reported errors with no recognised cause",
-        f"Read the full lines: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
-        f"--level ERROR --run-id {first.run_id or ''}".rstrip(),
+        "Read the full lines: " + _read_lines(target, run_id, "ERROR"),
         0,
     )
+
+
+def _show_config(kind: ResourceKind, rid: int, config: str) -> str:
+    """How to read one resource's connector configuration, in the caller's terms."""
+    script_kind = "sources" if kind == ResourceKind.SOURCES else "destinations"
+    return step("get_resource", {"kind": kind.value, "id": rid, "fields": [config]},
+                f"python scripts/list_resources.py {script_kind} --id {rid}")
+
+
+def _read_lines(target: Target, run_id: int | None, level: str | None) -> str:
+    """How to read a run's log lines (at ``level`` or above), in the caller's terms."""
+    arguments: dict[str, Any] = {"kind": target.kind.value, "id": target.id}
+    command = f"python scripts/get_resource_logs.py {target.kind.value} {target.id}"
+    if level:
+        arguments["level"] = level
+        command += f" --level {level}"
+    if run_id:
+        arguments["run_id"] = run_id
+        command += f" --run-id {run_id}"
+    return step("get_logs", arguments, command)
 
 
 async def triage(client: Any, request: TriageRequest) -> TriageReport:
@@ -286,7 +314,9 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
             target=target, run=None, verdict="no_runs", total_errors=0, total_warnings=0, groups=[],
             affected_resources=[],
             likely_cause="the resource has not run yet",
-            next_step=f"Activate the flow and wait for a run: python scripts/health_check.py --resource {target.kind.value}:{target.id}",
+            next_step="Activate the flow and run it now: " + step(
+                "run_flow", {"kind": target.kind.value, "id": target.id},
+                f"python scripts/run_flow.py --kind {target.kind.value} --id {target.id}"),
         )
     lines, problems = await _run_problems(client, target, run)
     if request.run_id is None and not problems and not run.failed:
@@ -296,7 +326,7 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
             run = earlier
             lines, problems = await _run_problems(client, target, run)
     flow_hint = f"{target.kind.value}:{target.id}" if target.flow_id is None else f"flows:{target.flow_id}"
-    groups = _group(problems, target, flow_hint)
+    ranked = _group(problems, target, flow_hint)
     error_lines = sum(1 for line in problems if line.level == "ERROR")
     warnings = len(problems) - error_lines
     # Record-level errors are summarised in WARN lines carrying a count (details.errors).
@@ -309,22 +339,24 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
         verdict = "errors"
     else:
         verdict = "clean"
-    ordered = sorted(groups, key=lambda group: (group.level != "ERROR", -group.cause_priority, -group.count))
+    ordered = [group for _, group in sorted(
+        ranked, key=lambda item: (item[1].level != "ERROR", -item[0], -item[1].count))]
     if ordered:
-        cause, step = ordered[0].likely_cause, ordered[0].next_step
+        cause, next_step = ordered[0].likely_cause, ordered[0].next_step
     elif verdict == "clean":
-        cause, step = "no errors in this run", "Nothing to fix; check health over time: python scripts/health_check.py"
+        cause = "no errors in this run"
+        next_step = "Nothing to fix; check health over time: " + step("check_health", {}, "python scripts/health_check.py")
     else:
         cause = run.error_message or "the run reports errors but logged no error lines"
-        step = (
-            f"Read every line of the run: python scripts/get_resource_logs.py {target.kind.value} {target.id} "
-            f"--run-id {run.run_id}"
-        )
-    # Recovered means the newest run is later and clean, not merely that some later run was.
+        next_step = "Read every line of the run: " + _read_lines(target, run.run_id, None)
+    # Recovered means the newest run is later and completed, not merely that some later run did. Record
+    # errors in it (malformed input set aside) do not undo that; the note counts them.
     latest = runs[0]
-    newer = latest if latest.run_id > run.run_id and latest.succeeded and not latest.errors else None
+    newer = latest if latest.run_id > run.run_id and latest.succeeded else None
+    remaining = f" ({newer.errors} record error(s) in it)" if newer is not None and newer.errors else ""
     note = (
-        f"run {newer.run_id} succeeded after run {run.run_id}: the flow has recovered; fix the cause only if it can recur"
+        f"run {newer.run_id} succeeded after run {run.run_id}{remaining}: the flow has recovered; fix the cause "
+        "only if it can recur"
         if newer is not None and verdict != "clean" else None
     )
     return TriageReport(
@@ -339,7 +371,7 @@ async def triage(client: Any, request: TriageRequest) -> TriageReport:
         groups_truncated=len(ordered) > request.max_groups,
         affected_resources=_affected(problems, target),
         likely_cause=cause,
-        next_step=step,
+        next_step=next_step,
         last_success=_compare(run, runs),
         lines_read=len(lines),
     )
@@ -353,16 +385,18 @@ async def _run_problems(client: Any, target: Target, run: RunSummary) -> tuple[l
     return lines, [line for line in lines if line.level in ("WARN", "ERROR")]
 
 
-def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[ErrorGroup]:
+def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[tuple[int, ErrorGroup]]:
+    """Each group with its cause's priority (see :func:`diagnose`)."""
     buckets: dict[tuple[str, str], list[LogEntry]] = {}
     for line in lines:
         buckets.setdefault((line.level or "ERROR", normalise_message(line.message)), []).append(line)
-    groups = []
+    groups: list[tuple[int, ErrorGroup]] = []
     for (level, message), members in buckets.items():
         stamps = [line.timestamp for line in members if line.timestamp is not None]
         resources = sorted({f"{line.resource_type or target.kind.value}/{line.resource_id or target.id}" for line in members})
-        cause, step, priority = diagnose(members, target, flow_hint)
-        groups.append(
+        cause, next_step, priority = diagnose(members, target, flow_hint)
+        groups.append((
+            priority,
             ErrorGroup(
                 message=message,
                 example=members[0].message,
@@ -375,10 +409,9 @@ def _group(lines: list[LogEntry], target: Target, flow_hint: str) -> list[ErrorG
                 fields=sorted({f for f in (_field(line) for line in members) if f}),
                 likely_cause=cause,
                 cause_known=priority > 0,
-                cause_priority=priority,
-                next_step=step,
-            )
-        )
+                next_step=next_step,
+            ),
+        ))
     return groups
 
 

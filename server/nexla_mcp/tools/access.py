@@ -63,6 +63,7 @@ async def grant_access(
             client,
             AccessChange(resource_type=kind, resource_ids=resource_ids, accessors=accessors, roles=roles, dry_run=dry_run),
         ),
+        failed=lambda result: bool(result.failed),
     )
 
 
@@ -100,4 +101,4 @@ async def revoke_access(
         )
         return await access.revoke_access(client, change)
 
-    return await invoke(ctx, ToolName.REVOKE_ACCESS, run)
+    return await invoke(ctx, ToolName.REVOKE_ACCESS, run, failed=lambda result: bool(result.failed))

@@ -70,4 +70,5 @@ async def run_batch(
         ToolName.RUN_BATCH,
         run,
         paging_hint="The item list was cut to fit the size limit; the counts cover every item. Narrow the selection.",
+        failed=lambda result: result.failed > 0,
     )

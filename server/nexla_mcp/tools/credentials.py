@@ -59,4 +59,5 @@ async def rotate_credential(
             ),
             progress,
         ),
+        failed=lambda result: result.exit_code != 0,
     )

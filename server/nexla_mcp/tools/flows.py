@@ -25,13 +25,13 @@ from ..runtime import invoke
 from .params import Confirm, FlowKind, ResourceId
 
 WholeTree = Annotated[
-    bool, Field(description="Act on the whole flow (every node); false acts on this one resource only.")
+    bool, Field(description="Act on the whole flow (false: this resource only).")
 ]
 
 
 async def get_flow(ctx: Context, kind: FlowKind, id: ResourceId) -> Annotated[CallToolResult, FlowSummary]:
-    """Summarize the flow a resource belongs to: every node (kind, id, name, status, parent), the
-    credentials it uses and counts per kind. Use before activating, pausing, copying or deleting."""
+    """The flow a resource belongs to: its nodes (kind, id, name, status, parent), credentials and counts.
+    Use before activating, pausing, copying or deleting."""
     return await invoke(ctx, ToolName.GET_FLOW, lambda client, _: flows.get_flow(client, kind, id))
 
 
@@ -88,20 +88,17 @@ async def delete_resource(
     id: ResourceId,
     approval: DeleteApproval,
     whole_flow: Annotated[
-        bool, Field(description="Delete the whole flow the resource belongs to (false: only this resource).")
+        bool, Field(description="Delete the resource's whole flow (false: only this resource).")
     ] = True,
     confirm: Confirm = False,
     confirm_name: Annotated[
-        str | None, Field(description="The exact name of the resource (or flow root) being deleted.")
+        str | None, Field(description="Exact name of what is deleted (resource or flow root).")
     ] = None,
     pause_first: Annotated[bool, Field(description="Pause it first if active, instead of refusing.")] = False,
 ) -> Annotated[CallToolResult, DeleteResult]:
-    """Delete a flow or one resource. Cannot be undone.
-
-    The user is asked to type the exact name when the client supports it; otherwise pass
-    confirm=true and confirm_name equal to the name (get it with get_flow). Refuses while active
-    unless pause_first=true. Returns every deleted resource.
-    """
+    """Delete a flow or one resource; cannot be undone. The user types the exact name when the client
+    can ask; else pass confirm=true and confirm_name (from get_flow). Refuses while active unless
+    pause_first=true."""
 
     async def run(client, _):
         decision = decide(approval, confirm=confirm, confirm_name=confirm_name)

@@ -26,17 +26,14 @@ async def get_logs(
     id: ResourceId,
     run_id: RunId = None,
     level: Annotated[str | None, Field(description="Minimum level: DEBUG, INFO, WARN or ERROR.")] = None,
-    since: Annotated[datetime | None, Field(description="Only lines at or after this time (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Field(description="Only lines at or before this time (ISO 8601).")] = None,
-    tail: Annotated[int | None, Field(ge=1, le=1000, description="Return only the last N matching lines.")] = None,
-    limit: Annotated[int, Field(ge=1, le=500, description="Most lines in this result (default 50).")] = 50,
+    since: Annotated[datetime | None, Field(description="Lines from this time on (ISO 8601).")] = None,
+    until: Annotated[datetime | None, Field(description="Lines up to this time (ISO 8601).")] = None,
+    tail: Annotated[int | None, Field(ge=1, le=1000, description="Only the last N matching lines.")] = None,
+    limit: Annotated[int, Field(ge=1, le=500, description="Most lines per page.")] = 50,
     cursor: Cursor = None,
 ) -> Annotated[CallToolResult, LogsResult]:
-    """Log lines of one run of a resource or flow, oldest first, filtered by level and time.
-
-    Start with level=ERROR or tail=20; page with cursor=next_cursor when has_more is true.
-    For "why did it fail", prefer triage_flow.
-    """
+    """One run's log lines, oldest first, by level and time. Start with level=ERROR or tail=20; page with
+    next_cursor. For "why did it fail" use triage_flow."""
     return await invoke(
         ctx,
         ToolName.GET_LOGS,
@@ -58,8 +55,8 @@ async def triage_flow(
     run_id: Annotated[int | None, Field(description="Run to triage (default: the latest failed run).")] = None,
     max_groups: Annotated[int, Field(ge=1, le=100, description="Most error groups returned.")] = 10,
 ) -> Annotated[CallToolResult, TriageReport]:
-    """Explain a failed run: errors grouped by message with counts and first/last time, affected
-    resources, the likely cause, the next step, and a comparison with the last successful run."""
+    """Explain a failed run: error groups with counts and times, affected resources, likely cause, next
+    step (a tool call), the last successful run, and whether a newer run succeeded."""
     return await invoke(
         ctx,
         ToolName.TRIAGE_FLOW,

@@ -23,11 +23,11 @@ FLOW_KINDS_TEXT = "data_sources, data_sets or data_sinks (aliases: source, nexse
 Kind = Annotated[
     str,
     Field(
-        description="Resource kind: data_sources, data_sets, data_sinks, data_credentials, flows, projects, "
-        "teams, users, orgs, transforms, ... (aliases like source, nexset, sink, credential accepted)."
+        description="data_sources, data_sets, data_sinks, data_credentials, flows, projects, teams, users, "
+        "orgs, transforms, ... (aliases: source, nexset, sink, credential)."
     ),
 ]
-FlowKind = Annotated[str, Field(description=f"Kind of the flow resource: {FLOW_KINDS_TEXT}, or flows (a node id).")]
+FlowKind = Annotated[str, Field(description=f"{FLOW_KINDS_TEXT}, or flows (a node id).")]
 ResourceId = Annotated[int, Field(ge=1, description="Numeric id of the resource.")]
 Fields = Annotated[
     list[str] | None,

@@ -24,7 +24,11 @@ async def run_flow(
     wait: Annotated[bool, Field(description="Wait for the end (false: return once started).")] = True,
     timeout_s: Annotated[float, Field(gt=0, le=3600, description="Seconds to wait at most.")] = 300,
 ) -> Annotated[CallToolResult, RunResult]:
-    """Run an active flow now and wait for the result (progress sent). finished=false: still running, call
-    again with run_id. Cancelling stops the wait, not the run."""
+    """Run an active flow now and wait for the result (progress sent); a failed run is an error result.
+    finished=false: still running, call again with run_id. Cancelling stops the wait, not the run."""
     request = RunRequest(kind=kind, id=id, run_id=run_id, wait=wait, timeout_s=timeout_s)
-    return await invoke(ctx, ToolName.RUN_FLOW, lambda client, progress: run_now.run_flow(client, request, progress))
+    return await invoke(
+        ctx, ToolName.RUN_FLOW, lambda client, progress: run_now.run_flow(client, request, progress),
+        # A run still going is not a failure yet: the caller waits again with run_id.
+        failed=lambda result: result.finished and not result.succeeded,
+    )

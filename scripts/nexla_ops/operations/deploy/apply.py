@@ -28,6 +28,7 @@ from nexla_ops.operations.deploy.recovery import PendingCreate, create_resource,
 from nexla_ops.operations.deploy.spec import FlowSpec, SpecIssue, resolve_fields
 from nexla_ops.operations.deploy.state import discover, name_conflicts, read_flow
 from nexla_ops.operations.deploy.validate import ValidationReport, probe, validate_deployment
+from nexla_ops.operations.guidance import step
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 
 STEPS = ("validate", "plan", "project", "credentials", "source", "discovery", "nexsets", "destinations", "remove",
@@ -345,8 +346,10 @@ class _Apply:
         if self.spec.activate:
             inactive = [f"{kind} {id}" for (kind, id), status in _statuses(tree).items() if status != "ACTIVE"]
             if inactive:
+                triage = step("triage_flow", {"kind": "data_sources", "id": source_id},
+                              f"python scripts/get_resource_logs.py data_sources {source_id} --triage")
                 raise DeployFailure("verify", f"not active after activation: {', '.join(inactive)}",
-                                    hint="Check the flow's logs (get_resource_logs.py --triage) for why it did not start.")
+                                    hint=f"Check why it did not start: {triage}.")
 
 
 def _statuses(tree: dict[str, Any]) -> dict[tuple[str, int], str]:

@@ -30,6 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from nexla_ops.operations.guidance import current_face
 from nexla_ops.secrets import (
     DotenvRef,
     EnvRef,
@@ -198,7 +199,7 @@ class SpecError(ValueError):
         self.issues = issues
         lines = "; ".join(f"{issue.path}: {issue.message}" if issue.path else issue.message for issue in issues)
         super().__init__(f"{source} is invalid: {lines}")
-        self.hint = "Fix the fields named above (print the schema with deploy_flow.py --print-schema)."
+        self.hint = f"Fix the fields named above ({_where_the_schema_is()})."
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -233,10 +234,17 @@ def _spec_field_names(schema: Any) -> set[str]:
     return names
 
 
+def _where_the_schema_is() -> str:
+    """Where the caller reads the spec's schema: an MCP resource inside MCP, the script's flag elsewhere."""
+    if current_face() == "mcp":
+        return "read the nexla://deploy/spec-schema.json resource"
+    return "print the schema with deploy_flow.py --print-schema"
+
+
 def _unknown_field_message(field: str) -> str:
     """A typo'd field's message, with the closest real field name when one is near."""
     close = difflib.get_close_matches(field, sorted(_spec_field_names(spec_json_schema())), n=1, cutoff=0.75)
-    suggestion = f"; did you mean {close[0]!r}?" if close else "; see --print-schema for the fields"
+    suggestion = f"; did you mean {close[0]!r}?" if close else f"; to see the fields, {_where_the_schema_is()}"
     return f"unknown field {field!r}{suggestion}"
 
 

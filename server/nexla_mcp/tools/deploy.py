@@ -10,8 +10,7 @@ from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.resolve import Resolve
 from mcp.types import CallToolResult
-from pydantic import Field
-
+from mcp_types import InputRequiredResult
 from nexla_ops.operations import deploy
 from nexla_ops.operations.deploy import (
     DeployPlan,
@@ -22,10 +21,12 @@ from nexla_ops.operations.deploy import (
     SpecIssue,
     ValidationReport,
 )
+from pydantic import Field
 
 from ..confirm import ConfirmAction, can_elicit, decide, elicit_action
 from ..registry import ToolName
 from ..runtime import app_state, invoke
+from ..secret_elicitation import invoke_with_secrets, spec_asking
 from .params import Confirm
 
 Spec = Annotated[
@@ -75,11 +76,14 @@ def load(ctx: Context, spec: str | dict[str, Any]) -> FlowSpec:
     return deploy.load_spec(spec_file(spec, app_state(ctx).spec_dir))
 
 
-async def validate_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, ValidationReport]:
+async def validate_deployment(
+    ctx: Context, spec: Spec
+) -> Annotated[CallToolResult, ValidationReport] | InputRequiredResult:
     """Check a flow spec, changing nothing: fields, credentials (probed), transforms run on source
     samples. ok=false lists every issue by field path."""
-    return await invoke(
-        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda client, _: deploy.validate_deployment(client, load(ctx, spec))
+    return await invoke_with_secrets(
+        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda: load(ctx, spec), spec_asking,
+        lambda client, _, flow: deploy.validate_deployment(client, flow),
     )
 
 
@@ -89,18 +93,21 @@ async def plan_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult,
     return await invoke(ctx, ToolName.PLAN_DEPLOYMENT, lambda client, _: deploy.plan_deployment(client, load(ctx, spec)))
 
 
-async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult]:
+async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult] | InputRequiredResult:
     """Execute the spec's plan (as plan_deployment shows it), verify, roll back on failure.
 
     Idempotent; a create whose answer was lost is found by name and tag and adopted, never made
     twice. Progress per step. status: applied, unchanged, invalid (nothing done) or rolled_back
     (rollback names each resource by id); the last two are error results.
     """
-    return await invoke(
+    return await invoke_with_secrets(
         ctx,
         ToolName.APPLY_DEPLOYMENT,
-        lambda client, progress: deploy.apply_deployment(client, load(ctx, spec), progress),
+        lambda: load(ctx, spec),
+        spec_asking,
+        lambda client, progress, flow: deploy.apply_deployment(client, flow, progress),
         failed=lambda result: result.status not in ("applied", "unchanged"),
+        forget_on_success=True,
     )
 
 

@@ -26,6 +26,7 @@ from nexla_ops.operations.deploy import (
     spec_json_schema,
     validate_deployment,
 )
+from nexla_ops.operations.deploy.validate import MAX_SAMPLE_SIZE, SAMPLE_SIZE, TransformCheck
 from nexla_ops.operations.progress import ProgressCallback
 
 EXAMPLES = (
@@ -37,6 +38,12 @@ EXAMPLES = (
 )
 
 
+def _sample_size(text: str) -> int:
+    if not text.isdigit() or int(text) > MAX_SAMPLE_SIZE:
+        raise argparse.ArgumentTypeError(f"give a whole number from 0 to {MAX_SAMPLE_SIZE}, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = script_parser("deploy_flow.py", __doc__.splitlines()[0], EXAMPLES)
     parser.add_argument("--print-schema", action="store_true", help="print the spec's JSON Schema and exit (no API call)")
@@ -44,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="validate: check only; plan: show the diff; apply: make it so; destroy: delete it")
     parser.add_argument("--spec", help="deployment spec file (YAML or JSON)")
     parser.add_argument("--yes", action="store_true", help="confirm destroy")
+    parser.add_argument("--samples", type=_sample_size, default=SAMPLE_SIZE, metavar="N",
+                        help=f"validate: source records to run the transforms on (default {SAMPLE_SIZE}; 0: none)")
     return parser
 
 
@@ -54,7 +63,7 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
         raise FileNotFoundError(2, "No such file", args.spec)
     spec = load_spec(Path(args.spec))
     if args.command == "validate":
-        return await validate_deployment(client, spec)
+        return await validate_deployment(client, spec, sample_size=args.samples)
     if args.command == "plan":
         return await plan_deployment(client, spec)
     if args.command == "apply":
@@ -73,6 +82,15 @@ def _plan_table(plan: DeployPlan) -> str:
     return f"{table}\nactivation: {plan.activate}"
 
 
+def _transform_lines(check: TransformCheck) -> list[str]:
+    verdict = "invalid" if not check.valid else "ok" if check.samples == "not_run" else f"samples {check.samples}"
+    lines = [f"  {check.path} transform: {verdict}{f' ({check.message})' if check.message else ''}"]
+    lines += [f"    out: {json.dumps(record, default=str)[:160]}" for record in check.output]
+    lines += [f"    error at {e.operation}: {e.message}; record {json.dumps(e.record, default=str)[:160]}"
+              for e in check.errors]
+    return lines
+
+
 def render(result: Any) -> str:
     if isinstance(result, ValidationReport):
         lines = [f"deployment {result.name!r}: {'valid' if result.ok else 'INVALID'}"]
@@ -82,10 +100,10 @@ def render(result: Any) -> str:
             f"  {c.path}{f' {c.id}' if c.id is not None else ''}: {c.status}{f' ({c.message})' if c.message else ''}"
             for c in result.credentials
         ]
-        lines += [
-            f"  {t.path} transform: {'ok' if t.valid else 'invalid'}{f' ({t.message})' if t.message else ''}"
-            for t in result.transforms
-        ]
+        if result.samples_from:
+            lines.append(f"  samples: {result.samples_from}")
+        for check in result.transforms:
+            lines += _transform_lines(check)
         return "\n".join(lines)
     if isinstance(result, DeployPlan):
         return f"plan for {result.name!r} (tag {result.tag}):\n" + _plan_table(result)

@@ -37,6 +37,7 @@ from nexla_ops.operations.credentials import RotationRequest
 from nexla_ops.operations.deploy import CredentialDef, FlowSpec, SpecError, SpecIssue
 from nexla_ops.operations.deploy.state import credential_keys
 from nexla_ops.operations.errors import OperationRefused
+from nexla_ops.operations.guidance import face
 from nexla_ops.secrets import UserRef, alternatives, given_secrets, not_secret_message
 
 from .registry import ToolName
@@ -252,7 +253,9 @@ async def invoke_with_secrets(
         state.secret_desk = SecretDesk()
     desk = state.secret_desk
     try:
-        loaded = load()
+        # Parsed outside invoke, so a spec error's hint must still name MCP's schema resource, not a script flag.
+        with face("mcp"):
+            loaded = load()
         needed = asking(loaded)
         values = await gather(ctx, desk, needed)
     except Exception as exc:  # noqa: BLE001 - every failure becomes an isError result

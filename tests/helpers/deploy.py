@@ -14,6 +14,7 @@ from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, pars
 
 SECRET_ENV = "NEXLA_SECRET_DEMO_S3"  # the prefix the MCP server allows by default
 MUTATING = ("POST ", "PUT ", "DELETE ", "PATCH ")
+READS_AS_POST = ("/token", "/probe/tree", "/probe/sample")
 
 TRANSFORM = {
     "version": 1,
@@ -85,9 +86,11 @@ def reset_requests(sandbox: Any) -> None:
 
 
 def mutating_requests(sandbox: Any) -> dict[str, int]:
-    """Counted PUT/POST/DELETE routes since the last reset (POST /token excluded: it changes nothing)."""
+    """Counted PUT/POST/DELETE routes since the last reset (POST /token and the probe tree/sample
+    reads that validate sends excluded: they change nothing)."""
     routes = control(sandbox, "GET", "requests")["by_route"]
-    return {route: n for route, n in routes.items() if route.startswith(MUTATING) and n and not route.endswith("/token")}
+    return {route: n for route, n in routes.items()
+            if route.startswith(MUTATING) and n and not route.endswith(READS_AS_POST)}
 
 
 def run_source(sandbox: Any, source_id: int) -> dict[str, Any]:

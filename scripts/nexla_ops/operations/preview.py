@@ -7,7 +7,9 @@ is a folder, the first file the tree lists is sampled, so the sample always name
 Probe answers come in more than one shape (the OpenAPI's ``output.response`` with ``columns`` and
 ``data`` or a text body; nested name maps or entry lists for trees; ``output.sample_data``); each is
 read here into one :class:`PreviewResult`. A probe the API refuses (``status: failed``, or 400/403/422)
-raises :class:`ProbeFailedError`: the preview is a check, so a failure is never a result.
+raises :class:`ProbeFailedError`: the preview is a check, so a failure is never a result. Both probes
+are retried like reads (they change nothing); a temporary failure that outlasts the retries is raised
+as the client's retryable error. ``validate_deployment`` reads its samples through this function.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ _PROBE_FAILURES = (400, 403, 422)
 async def _probe(client: AsyncNexlaClient, path: str, body: dict[str, Any], what: str,
                  request: PreviewRequest) -> dict[str, Any]:
     try:
-        reply = await client.post(path, json=body)
+        # Probe tree/sample only read, so a lost answer may be asked again like a GET's.
+        reply = await client.post(path, json=body, replay_safe=True)
     except NexlaError as error:
         if error.status not in _PROBE_FAILURES:
             raise

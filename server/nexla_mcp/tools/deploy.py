@@ -32,9 +32,8 @@ from .params import Confirm
 Spec = Annotated[
     str | dict[str, Any],
     Field(
-        description="The flow spec: YAML or JSON text, a JSON object, or the path of a spec file inside the "
-        "server's spec folder (relative to it, e.g. examples/orders_to_parquet.yaml). Its format is the "
-        "nexla://deploy/spec-schema.json resource."
+        description="Flow spec: YAML/JSON text, an object, or a path relative to the server's spec folder; "
+        "format: nexla://deploy/spec-schema.json"
     ),
 ]
 
@@ -80,8 +79,8 @@ def load(ctx: Context, spec: str | dict[str, Any]) -> FlowSpec:
 async def validate_deployment(
     ctx: Context, spec: Spec
 ) -> Annotated[CallToolResult, ValidationReport] | InputRequiredResult:
-    """Check a flow spec without changing anything: fields, credentials (probed), transforms on samples.
-    ok=false lists every issue by field path."""
+    """Check a flow spec, changing nothing: fields, credentials (probed), transforms run on source
+    samples. ok=false lists every issue by field path."""
     return await invoke_with_secrets(
         ctx, ToolName.VALIDATE_DEPLOYMENT, lambda: load(ctx, spec), spec_asking,
         lambda client, _, flow: deploy.validate_deployment(client, flow),
@@ -89,19 +88,17 @@ async def validate_deployment(
 
 
 async def plan_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployPlan]:
-    """Dry run: every change apply would make, in order (create, update field by field, delete,
-    unchanged), each with the exact request body. Sends no change. Show this to the user before
-    apply_deployment."""
+    """Dry run: every change apply would make, in order, each with the exact request body. Sends no
+    change. Show this to the user before apply_deployment."""
     return await invoke(ctx, ToolName.PLAN_DEPLOYMENT, lambda client, _: deploy.plan_deployment(client, load(ctx, spec)))
 
 
 async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult] | InputRequiredResult:
-    """Execute the spec's plan (create, update, delete as plan_deployment shows), verify, roll back on failure.
+    """Execute the spec's plan (as plan_deployment shows it), verify, roll back on failure.
 
-    Idempotent: applying the same spec again changes nothing; a create whose answer was lost is
-    found by name and tag and adopted, never made twice. Sends a progress notification per step.
-    status: applied, unchanged, invalid (nothing done) or rolled_back (rollback.summary and
-    rollback.not_undone name each resource by id); the last two are error results.
+    Idempotent; a create whose answer was lost is found by name and tag and adopted, never made
+    twice. Progress per step. status: applied, unchanged, invalid (nothing done) or rolled_back
+    (rollback names each resource by id); the last two are error results.
     """
     return await invoke_with_secrets(
         ctx,
@@ -131,8 +128,8 @@ async def destroy_deployment(
 ) -> Annotated[CallToolResult, DestroyResult]:
     """Delete every resource a spec's deployment created (found by name and tag). Cannot be undone.
 
-    The user is asked when the client supports it; otherwise pass confirm=true after the user
-    agreed (run plan_deployment first to show what exists).
+    The user is asked when the client supports it; else pass confirm=true once they agreed
+    (plan_deployment shows what exists).
     """
 
     async def run(client, progress):

@@ -110,6 +110,15 @@ def render(result: RotationResult) -> str:
         for d in result.dependents
     ]
     lines += ["", "dependents:", render_table(deps, ("type", "id", "name", "status")) if deps else "(none)"]
+    if result.diff:
+        diff = result.diff
+        rows = []
+        for name in sorted(set(diff.fields_old) | set(diff.fields_new)):
+            old, new = diff.values.get(name, [None, None])
+            rows.append({"field": name, "old": "-" if name not in diff.fields_old else old,
+                         # A new field without a shown value came from the environment.
+                         "new": "-" if name not in diff.fields_new else "(from env)" if new is None else new})
+        lines += ["", "fields (old -> new):", render_table(rows, ("field", "old", "new"))]
     steps = [
         {
             "step": s.step,

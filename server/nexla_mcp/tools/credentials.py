@@ -36,7 +36,7 @@ async def rotate_credential(
         ),
     ] = {},  # noqa: B006 - pydantic copies defaults
     fields: Annotated[
-        dict[str, Any], Field(description="Non-secret fields of the new credential, e.g. host, region.")
+        dict[str, Any], Field(description="Non-secret fields to change, e.g. region; the rest are kept from the old one.")
     ] = {},  # noqa: B006 - pydantic copies defaults
     name: Annotated[str | None, Field(description="Name of the new credential (default: old name + date).")] = None,
     keep_old: Annotated[bool, Field(description="Keep the old credential instead of deleting it at the end.")] = False,

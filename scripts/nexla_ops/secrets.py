@@ -6,7 +6,11 @@ A secret field of a deployment spec names a source instead of holding a value:
 * ``{from_keyring: NAME}``: an entry in the OS keyring (``keyring`` package), service
   ``NEXLA_KEYRING_SERVICE`` (default ``nexla-ops``), user name ``NAME``; store one with
   ``keyring set nexla-ops NAME``;
-* ``{from_dotenv: {file: PATH, key: KEY}}``: a key of a ``.env`` file the user points at.
+* ``{from_dotenv: {file: PATH, key: KEY}}``: a key of a ``.env`` file the user points at;
+* ``{from_user: LABEL}``: typed by the user when the spec is used. Only a face that can ask a
+  human out of band supplies it (the MCP server, through a loopback page it opens with URL-mode
+  elicitation; see ``nexla_mcp.secret_page``), with :func:`given_secrets` around the operation.
+  Anywhere else it is an error saying which other source to use.
 
 A literal value in a secret field (any field :func:`nexla_ops.redaction.is_secret_key` calls
 secret, the rule that redacts it everywhere) is refused with this list.
@@ -20,6 +24,7 @@ into a readable field. Scripts run with the user's own environment and keep the 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,15 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from nexla_ops.redaction import is_secret_key, register_secret
+from pydantic import BaseModel, ConfigDict, Field
 
 KEYRING_SERVICE = "nexla-ops"
 DEFAULT_MCP_ENV_PREFIXES = ("NEXLA_SECRET_",)
 HOW_TO = (
-    "write it as {from_env: VAR}, {from_keyring: NAME} (store it with `keyring set nexla-ops NAME`) or "
-    "{from_dotenv: {file: PATH, key: KEY}}, so the value never appears in the spec or the conversation"
+    "write it as {from_env: VAR}, {from_keyring: NAME} (store it with `keyring set nexla-ops NAME`), "
+    "{from_dotenv: {file: PATH, key: KEY}} or, through the MCP server, {from_user: LABEL} (the user types it "
+    "on a private page), so the value never appears in the spec or the conversation"
 )
 
 
@@ -66,9 +71,18 @@ class DotenvRef(_Ref):
     from_dotenv: DotenvEntry
 
 
-SecretRef = EnvRef | KeyringRef | DotenvRef
-SECRET_REFS = (EnvRef, KeyringRef, DotenvRef)
-_TAGS = {"from_env": "env-ref", "from_keyring": "keyring-ref", "from_dotenv": "dotenv-ref"}
+class UserRef(_Ref):
+    """A value the user types out of band when the spec is used (through the MCP server only)."""
+
+    from_user: str = Field(
+        min_length=1, max_length=200,
+        description="What to ask for, shown to the user, e.g. 'password of the orders database'.",
+    )
+
+
+SecretRef = EnvRef | KeyringRef | DotenvRef | UserRef
+SECRET_REFS = (EnvRef, KeyringRef, DotenvRef, UserRef)
+_TAGS = {"from_env": "env-ref", "from_keyring": "keyring-ref", "from_dotenv": "dotenv-ref", "from_user": "user-ref"}
 
 
 def ref_tag(value: Any) -> str:
@@ -80,8 +94,8 @@ def ref_tag(value: Any) -> str:
     return "literal"
 
 
-_REF_TYPES: dict[str, type[EnvRef] | type[KeyringRef] | type[DotenvRef]] = {
-    "env-ref": EnvRef, "keyring-ref": KeyringRef, "dotenv-ref": DotenvRef,
+_REF_TYPES: dict[str, type[EnvRef | KeyringRef | DotenvRef | UserRef]] = {
+    "env-ref": EnvRef, "keyring-ref": KeyringRef, "dotenv-ref": DotenvRef, "user-ref": UserRef,
 }
 
 
@@ -106,6 +120,7 @@ class SecretPolicy:
 
 
 _POLICY: ContextVar[SecretPolicy] = ContextVar("nexla_secret_policy", default=SecretPolicy())
+_GIVEN: ContextVar[Mapping[str, str] | None] = ContextVar("nexla_given_secrets", default=None)
 
 
 @contextmanager
@@ -116,6 +131,31 @@ def secret_policy(policy: SecretPolicy) -> Iterator[None]:
         yield
     finally:
         _POLICY.reset(token)
+
+
+@contextmanager
+def given_secrets(values: Mapping[str, str]) -> Iterator[None]:
+    """Answer every ``{from_user: LABEL}`` resolved inside the block from ``values`` (label -> value)."""
+    for value in values.values():
+        register_secret(value)
+    token = _GIVEN.set(values)
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
+
+
+def alternatives(field: str, name: str | None = None, policy: SecretPolicy | None = None) -> str:
+    """The other ways to give secret ``field`` (of deployment ``name``), with concrete names to use."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{field}" if name else field).strip("_")
+    prefixes = (policy or _POLICY.get()).env_prefixes
+    variable = f"{(prefixes or DEFAULT_MCP_ENV_PREFIXES)[0]}{slug.upper()}"
+    return (
+        f"store it in the OS keyring (`keyring set {KEYRING_SERVICE} {slug.lower()}`) and write "
+        f"{{from_keyring: {slug.lower()}}}, or put {slug.upper()}=... in a .env file and write "
+        f"{{from_dotenv: {{file: PATH, key: {slug.upper()}}}}}, or have the operator export {variable} "
+        f"before starting the server and write {{from_env: {variable}}}"
+    )
 
 
 def mcp_policy(environ: Mapping[str, str] | None = None) -> SecretPolicy:
@@ -178,6 +218,27 @@ def _from_dotenv(ref: DotenvRef) -> str:
     return found
 
 
+def not_secret_message(field: str) -> str | None:
+    """Why ``{from_user: ...}`` may not fill ``field`` (None when it may): a readable field takes its value
+    as written, and a typed value must never land where anyone can read it back."""
+    if is_secret_key(field):
+        return None
+    return f"from_user fills only secret fields; {field} is not one (write its value)"
+
+
+def _from_user(ref: UserRef, field: str) -> str:
+    refused = not_secret_message(field)
+    if refused:
+        raise SecretSourceError(refused)
+    found = (_GIVEN.get() or {}).get(ref.from_user)
+    if not found:
+        raise SecretSourceError(
+            f"{field} is asked from the user ({ref.from_user!r}), which only the MCP server can do, with a client "
+            f"that supports URL elicitation; otherwise {alternatives(field)}"
+        )
+    return found
+
+
 def resolve_secret(ref: SecretRef, field: str, environ: Mapping[str, str] | None = None) -> str:
     """The value ``ref`` names for ``field`` (registered for scrubbing); SecretSourceError says what is missing."""
     env = os.environ if environ is None else environ
@@ -185,6 +246,8 @@ def resolve_secret(ref: SecretRef, field: str, environ: Mapping[str, str] | None
         value = _from_env(ref, field, env)
     elif isinstance(ref, KeyringRef):
         value = _from_keyring(ref, env)
+    elif isinstance(ref, UserRef):
+        value = _from_user(ref, field)
     else:
         value = _from_dotenv(ref)
     register_secret(value)
@@ -200,9 +263,13 @@ __all__ = [
     "SecretPolicy",
     "SecretRef",
     "SecretSourceError",
+    "UserRef",
+    "alternatives",
     "as_secret_ref",
+    "given_secrets",
     "literal_secret_message",
     "mcp_policy",
+    "not_secret_message",
     "ref_tag",
     "resolve_secret",
     "secret_policy",

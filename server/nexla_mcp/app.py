@@ -83,7 +83,12 @@ def build_server(options: ServerOptions | None = None, settings: Settings | None
         from nexla_ops.client import AsyncNexlaClient
 
         async with AsyncNexlaClient(settings) as client:
-            yield AppState(client=client, spec_dir=spec_dir)
+            state = AppState(client=client, spec_dir=spec_dir)
+            try:
+                yield state
+            finally:
+                if state.secret_desk is not None:
+                    await state.secret_desk.close()
 
     server = NexlaServer(
         SERVER_NAME,

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, TextContent
@@ -30,6 +30,9 @@ from .registry import ToolName
 from .results import fit, to_json
 from .tasks import current_task
 
+if TYPE_CHECKING:
+    from .secret_page import SecretDesk
+
 logger = logging.getLogger("nexla_mcp")
 
 Call = Callable[[Any, ProgressCallback], Awaitable[BaseModel]]
@@ -37,10 +40,12 @@ Call = Callable[[Any, ProgressCallback], Awaitable[BaseModel]]
 
 @dataclass
 class AppState:
-    """Lifespan state of one server: the API client every tool uses, the folder spec files are read from."""
+    """Lifespan state of one server: the API client every tool uses, the folder spec files are read from,
+    the secrets typed by the user out of band (made on first use, see :mod:`nexla_mcp.secret_elicitation`)."""
 
     client: Any
     spec_dir: Path = field(default_factory=Path.cwd)
+    secret_desk: SecretDesk | None = None
 
 
 def app_state(ctx: Context) -> AppState:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-
 from nexla_ops.operations.deploy.spec import SpecError, parse_spec, resolve_fields
-from nexla_ops.secrets import SecretPolicy, mcp_policy, secret_policy
+from nexla_ops.redaction import scrub_text
+from nexla_ops.secrets import SecretPolicy, given_secrets, mcp_policy, secret_policy
+
 from tests.helpers.deploy import spec_data
 
 
@@ -79,3 +80,15 @@ def test_the_mcp_policy_allows_prefixed_variables_into_secret_fields_only() -> N
     # Scripts keep the user's own environment.
     assert resolve_fields(_fields({"from_env": "HOME_SECRET"}), "f", env=env)["secret_access_key"] == "server-own-secret"
     assert mcp_policy({"NEXLA_MCP_SECRET_ENV_PREFIXES": "A_, B_"}) == SecretPolicy(env_prefixes=("A_", "B_"))
+
+
+def test_from_user_is_answered_only_by_the_face_that_asked() -> None:
+    ref = {"from_user": "the S3 secret key"}
+    outside = pytest.raises(SpecError, resolve_fields, _fields(ref), "credential.fields", env={})
+    message = outside.value.issues[0].message
+    assert outside.value.issues[0].path == "credential.fields.secret_access_key"
+    assert "only the MCP server can do" in message and "keyring set nexla-ops secret_access_key" in message
+    with given_secrets({"the S3 secret key": "typed-by-the-user-8"}):
+        assert resolve_fields(_fields(ref), "f", env={})["secret_access_key"] == "typed-by-the-user-8"
+        assert "typed-by-the-user-8" not in scrub_text("value typed-by-the-user-8 leaked")
+    pytest.raises(SpecError, resolve_fields, _fields(ref), "f", env={})  # the block ended: no value any more

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.timeout(240)
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-    monkeypatch.setenv("ROTATED_S3_SECRET", "rotated-secret-value")
+    monkeypatch.setenv("NEXLA_SECRET_ROTATED_S3", "rotated-secret-value")
 
 
 async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_path) -> None:
@@ -89,7 +89,7 @@ async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_pa
         await call.ok("probe_credential", {"credential_id": credential_id})
         planned = await call.ok(
             "rotate_credential",
-            {"credential_id": credential_id, "fields_from_env": {"secret_access_key": "ROTATED_S3_SECRET"},
+            {"credential_id": credential_id, "fields_from_env": {"secret_access_key": "NEXLA_SECRET_ROTATED_S3"},
              "fields": {"access_key_id": "AKIANEW"}},
         )
         assert planned["outcome"] == "planned"

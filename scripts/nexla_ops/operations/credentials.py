@@ -35,7 +35,7 @@ from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.domain import ErrorDocument, Probe, ProbeVerdict, error_document, probe_verdict
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.operations.rotation_access import RotationDiff, carried_fields, copy_accessors, rotation_diff
-from nexla_ops.redaction import register_secret
+from nexla_ops.secrets import EnvRef, SecretRef, UserRef, resolve_secret
 from nexla_ops.resources import ResourceKind
 
 if TYPE_CHECKING:
@@ -91,27 +91,29 @@ async def probe_credential(client: AsyncNexlaClient, credential_id: int) -> Prob
 class RotationRequest(BaseModel):
     """What to rotate and where the new secret fields come from.
 
-    ``fields_from_env`` maps credential field -> environment variable holding its value (every
-    secret goes this way); ``fields`` holds non-secret settings such as ``region``. The new
-    credential also keeps every non-secret field of the old one not given here, so rotating a
-    secret needs only the new secret.
+    ``fields_from_env`` maps credential field -> environment variable holding its value;
+    ``fields_from_user`` maps field -> what to ask the user, for a face that can ask out of band
+    (``{from_user: LABEL}`` in :mod:`nexla_ops.secrets`); ``fields`` holds non-secret settings such
+    as ``region``. The new credential also keeps every non-secret field of the old one not given
+    here, so rotating a secret needs only the new secret.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     credential_id: int = Field(gt=0)
     fields_from_env: dict[str, str] = Field(default_factory=dict)
+    fields_from_user: dict[str, str] = Field(default_factory=dict)
     fields: dict[str, Any] = Field(default_factory=dict, description="non-secret fields, e.g. region")
     name: str | None = Field(default=None, description="default: '<old name> (rotated <date>)'")
     keep_old: bool = False
     dry_run: bool = False
 
-    @field_validator("fields_from_env")
+    @field_validator("fields_from_env", "fields_from_user")
     @classmethod
     def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
         for field, var in value.items():
             if not field.strip() or not var.strip():
-                raise ValueError("fields_from_env entries look like FIELD=ENV_VAR, both non-empty")
+                raise ValueError("entries map a FIELD to an environment variable (or a label), both non-empty")
         return value
 
 
@@ -176,14 +178,16 @@ def _secret_fields(request: RotationRequest, environ: Mapping[str, str]) -> dict
     empty = [f"{var} (for {field})" for field, var in request.fields_from_env.items() if not environ[var]]
     if empty:
         raise ValueError(f"environment variable(s) are empty: {', '.join(empty)}")
-    overlap = set(request.fields) & set(request.fields_from_env)
+    overlap = set(request.fields) & (set(request.fields_from_env) | set(request.fields_from_user))
     if overlap:
         raise ValueError(
-            f"field(s) given both plainly and from the environment: {', '.join(sorted(overlap))}"
+            f"field(s) given both plainly and as a secret: {', '.join(sorted(overlap))}"
         )
-    values = {field: environ[var] for field, var in request.fields_from_env.items()}
-    for value in values.values():
-        register_secret(value)
+    # Through resolve_secret, so the caller's secret policy applies (the MCP server allows only
+    # its allowed variables, only into secret fields) and every value is registered for scrubbing.
+    refs: dict[str, SecretRef] = {field: EnvRef(from_env=var) for field, var in request.fields_from_env.items()}
+    refs.update({field: UserRef(from_user=label) for field, label in request.fields_from_user.items()})
+    values = {field: resolve_secret(ref, field, environ) for field, ref in refs.items()}
     if not values and not request.fields:
         raise ValueError("no credential fields given: pass fields_from_env (FIELD=ENV_VAR) for every secret")
     return {**request.fields, **values}

@@ -10,8 +10,7 @@ from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context, Elicit
 from mcp.server.mcpserver.resolve import Resolve
 from mcp.types import CallToolResult
-from pydantic import Field
-
+from mcp_types import InputRequiredResult
 from nexla_ops.operations import deploy
 from nexla_ops.operations.deploy import (
     DeployPlan,
@@ -22,10 +21,12 @@ from nexla_ops.operations.deploy import (
     SpecIssue,
     ValidationReport,
 )
+from pydantic import Field
 
 from ..confirm import ConfirmAction, can_elicit, decide, elicit_action
 from ..registry import ToolName
 from ..runtime import app_state, invoke
+from ..secret_elicitation import invoke_with_secrets, spec_asking
 from .params import Confirm
 
 Spec = Annotated[
@@ -76,11 +77,14 @@ def load(ctx: Context, spec: str | dict[str, Any]) -> FlowSpec:
     return deploy.load_spec(spec_file(spec, app_state(ctx).spec_dir))
 
 
-async def validate_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, ValidationReport]:
+async def validate_deployment(
+    ctx: Context, spec: Spec
+) -> Annotated[CallToolResult, ValidationReport] | InputRequiredResult:
     """Check a flow spec without changing anything: fields, credentials (probed), transforms on samples.
     ok=false lists every issue by field path."""
-    return await invoke(
-        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda client, _: deploy.validate_deployment(client, load(ctx, spec))
+    return await invoke_with_secrets(
+        ctx, ToolName.VALIDATE_DEPLOYMENT, lambda: load(ctx, spec), spec_asking,
+        lambda client, _, flow: deploy.validate_deployment(client, flow),
     )
 
 
@@ -91,7 +95,7 @@ async def plan_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult,
     return await invoke(ctx, ToolName.PLAN_DEPLOYMENT, lambda client, _: deploy.plan_deployment(client, load(ctx, spec)))
 
 
-async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult]:
+async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult, DeployResult] | InputRequiredResult:
     """Execute the spec's plan (create, update, delete as plan_deployment shows), verify, roll back on failure.
 
     Idempotent: applying the same spec again changes nothing; a create whose answer was lost is
@@ -99,11 +103,14 @@ async def apply_deployment(ctx: Context, spec: Spec) -> Annotated[CallToolResult
     status: applied, unchanged, invalid (nothing done) or rolled_back (rollback.summary and
     rollback.not_undone name each resource by id); the last two are error results.
     """
-    return await invoke(
+    return await invoke_with_secrets(
         ctx,
         ToolName.APPLY_DEPLOYMENT,
-        lambda client, progress: deploy.apply_deployment(client, load(ctx, spec), progress),
+        lambda: load(ctx, spec),
+        spec_asking,
+        lambda client, progress, flow: deploy.apply_deployment(client, flow, progress),
         failed=lambda result: result.status not in ("applied", "unchanged"),
+        forget_on_success=True,
     )
 
 

@@ -36,6 +36,7 @@ from nexla_ops.secrets import (
     EnvRef,
     KeyringRef,
     SecretSourceError,
+    UserRef,
     as_secret_ref,
     literal_secret_message,
     ref_tag,
@@ -49,11 +50,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "literal", "existing-credential", "new-credential")
+_UNION_TAGS = ("env-ref", "keyring-ref", "dotenv-ref", "user-ref", "literal", "existing-credential", "new-credential")
 
 FieldValue = Annotated[
     Annotated[EnvRef, Tag("env-ref")] | Annotated[KeyringRef, Tag("keyring-ref")]
-    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[str | int | float | bool, Tag("literal")],
+    | Annotated[DotenvRef, Tag("dotenv-ref")] | Annotated[UserRef, Tag("user-ref")]
+    | Annotated[str | int | float | bool, Tag("literal")],
     Discriminator(ref_tag),
 ]
 
@@ -75,7 +77,8 @@ class CredentialDef(_Strict):
     description: str | None = Field(default=None, description="Optional description.")
     fields: dict[str, FieldValue] = Field(
         default_factory=dict,
-        description="Connection fields; write secrets as {from_env: VAR} so the file holds none.",
+        description="Connection fields; a secret names its source ({from_env: VAR}, {from_keyring: NAME}, "
+        "{from_dotenv: {file, key}}, {from_user: LABEL}) so the file holds none.",
     )
 
     @model_validator(mode="after")

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
+from nexla_ops.client import AsyncNexlaClient
+from nexla_ops.config import Settings
 from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
 from nexla_ops.operations.progress import ProgressEvent
 from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
     SECRET_ENV,
     client_for,
+    control,
     inject_fault,
     inventory,
     make_spec,
@@ -134,7 +138,8 @@ async def test_a_lost_create_found_only_by_rollback_is_deleted(sandbox, demo):
     async def lose_answer_and_lookup(event: ProgressEvent) -> None:
         if event.step == "destinations" and event.message.startswith("creating"):
             inject_fault(sandbox, "POST", r"^/data_sinks$", status=0, count=1, after_commit=True)
-            inject_fault(sandbox, "GET", r"^/data_sinks$", status=503, count=2)  # the lookup after the loss fails too
+            # The lookup after the loss fails too, on every try of the deploy step (twice the client's 2 attempts).
+            inject_fault(sandbox, "GET", r"^/data_sinks$", status=503, count=4)
 
     async with client_for(sandbox, max_attempts=2) as client:
         before = await inventory(client)
@@ -193,3 +198,104 @@ async def test_rollback_of_an_inserted_nexset_restores_the_parent_then_deletes_i
         assert [r.kind for r in result.rollback.restored] == ["data_sets"]
         assert await inventory(client) == before
         assert (await plan_deployment(client, make_spec())).unchanged
+
+
+class RollbackElsewhere(httpx.AsyncHTTPTransport):
+    """Loopback HTTP, plus what another deploy's rollback does meanwhile: once armed, each answer to
+    ``GET /{kind}`` is followed by another client deleting one of ``victims`` (rows listed earlier)."""
+
+    def __init__(self, other: Any, kind: str, victims: list[int]) -> None:
+        super().__init__()
+        self.other, self.kind, self.victims = other, kind, victims
+        self.armed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if self.armed and self.victims and request.method == "GET" and request.url.path.endswith(f"/{self.kind}"):
+            await response.aread()
+            await self.other.delete(f"/{self.kind}/{self.victims.pop(0)}")
+        return response
+
+
+async def test_lost_create_is_found_while_other_rollbacks_delete_rows_of_the_same_list(sandbox, demo):
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    spec = make_spec()
+    async with client_for(sandbox) as other:
+        # 100 credentials before the deploy's: its credential is the 101st row, the first of a second page.
+        present = len([c async for c in other.paginate("/data_credentials")])
+        fillers = [(await other.post("/data_credentials", json={
+            "name": f"filler-{i}", "credentials_type": "s3",
+            "credentials": {"access_key_id": "AKIAFILL", "secret_access_key": "filler-secret"}}))["id"]
+            for i in range(100 - present)]
+        transport = RollbackElsewhere(other, "data_credentials", fillers[:3])
+        settings = Settings.from_env(env={"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.service_key,
+                                          "NEXLA_AUDIT_LOG": ""}, max_attempts=2)
+
+        async def lose_the_answer(event: ProgressEvent) -> None:
+            if event.step == "credentials" and event.message.startswith("creating"):
+                inject_fault(sandbox, "POST", r"^/data_credentials$", status=0, count=1, after_commit=True)
+                # The lookup meets a throttle and a gateway error too, more than one request's attempts.
+                inject_fault(sandbox, "GET", r"^/data_credentials$", status=429, count=1, retry_after="0")
+                inject_fault(sandbox, "GET", r"^/data_credentials$", status=502, count=1)
+                transport.armed = True
+
+        async with AsyncNexlaClient(settings, transport=transport) as client:
+            result = await apply_deployment(client, spec, lose_the_answer)
+        assert transport.armed and len(transport.victims) < 3, "no row was deleted during the lookup"
+        assert result.status == "applied", result.error
+        assert [r.kind for r in result.adopted] == ["data_credentials"]
+        found = await inventory(other)
+        assert names(found, "data_credentials").count(spec.credential.name) == 1
+        assert (await plan_deployment(other, spec)).unchanged
+
+
+async def test_transient_faults_beyond_a_requests_attempts_do_not_roll_back(sandbox, demo):
+    """Each route meets more faults in a row than one request's attempts (2 here), several kinds
+    mixed, a lost create among them: the deploy still applies, with nothing made twice."""
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    spec = make_spec(project="analytics")
+    faults = [
+        ("GET", r"^/data_sources$", 503, {}), ("GET", r"^/data_sources$", 0, {}), ("GET", r"^/data_sources$", 429, {}),
+        ("GET", r"^/data_credentials/\d+/probe$", 504, {}), ("GET", r"^/data_credentials/\d+/probe$", 0, {}),
+        ("POST", r"^/data_sources$", 504, {"after_commit": True}),
+        ("POST", r"^/data_sinks$", 429, {}), ("POST", r"^/data_sinks$", 429, {}), ("POST", r"^/data_sinks$", 429, {}),
+        ("PUT", r"^/projects/\d+/flows$", 502, {}), ("PUT", r"^/projects/\d+/flows$", 503, {}),
+        ("PUT", r"^/projects/\d+/flows$", 0, {}),
+        ("PUT", r"^/flows/\d+/activate$", 502, {}), ("PUT", r"^/flows/\d+/activate$", 0, {}),
+        ("PUT", r"^/flows/\d+/activate$", 503, {}),
+        ("GET", r"^/data_sources/\d+/flow$", 504, {}), ("GET", r"^/data_sources/\d+/flow$", 503, {}),
+        ("GET", r"^/data_sources/\d+/flow$", 502, {}),
+    ]
+    async with client_for(sandbox, max_attempts=2) as client:
+        for method, path, status, options in faults:
+            inject_fault(sandbox, method, path, status=status, count=1, retry_after="0", **options)
+        result = await apply_deployment(client, spec)
+        assert result.status == "applied", (result.failed_step, result.error)
+        assert [r.kind for r in result.adopted] == ["data_sources"]
+        assert result.active
+        assert control(sandbox, "GET", "faults") == [], "every fault fired (a fired fault is removed)"
+        found = await inventory(client)
+        assert names(found, "data_sources") == [spec.source.name]
+        assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
+    async with client_for(sandbox) as rerun:
+        assert (await plan_deployment(rerun, spec)).unchanged
+
+
+async def test_creates_lost_before_commit_more_often_than_the_attempts_are_sent_until_made_once(sandbox, demo):
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    # Each loss is looked up and found not made, so the server processed nothing: like a 429, no attempt is used.
+    for status in (502, 0, 429, 503, 504):
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=status, count=1, retry_after="0")
+    inject_fault(sandbox, "POST", r"^/data_sets$", status=0, count=1)
+    inject_fault(sandbox, "POST", r"^/data_sets$", status=504, count=1, after_commit=True)
+    async with client_for(sandbox, max_attempts=2) as client:
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "applied", (result.failed_step, result.error)
+        assert control(sandbox, "GET", "faults") == [], "every fault fired (a fired fault is removed)"
+        assert [r.kind for r in result.adopted] == ["data_sets"]
+        found = await inventory(client)
+        assert names(found, "data_sinks") == ["orders-to-parquet-parquet"]
+        assert names(found, "data_sets").count("orders-to-parquet-items") == 1

@@ -9,7 +9,16 @@ import pytest
 from nexla_ops.operations.deploy import apply_deployment, parse_spec
 from nexla_ops.operations.progress import ProgressEvent
 from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, inject_fault, inventory, make_spec, spec_data
+from tests.helpers.deploy import (
+    SECRET_ENV,
+    client_for,
+    control,
+    inject_fault,
+    inventory,
+    make_spec,
+    sandbox_has_after_commit_faults,
+    spec_data,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -124,4 +133,36 @@ async def test_cancellation_mid_apply_rolls_back(sandbox, demo):
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        assert await inventory(client) == before
+
+
+async def test_only_the_lasting_failure_rolls_back_and_rollback_outlasts_mixed_faults(sandbox, demo):
+    """Transient faults on the way (more in a row than a request's 2 attempts, a lost answer among
+    them) do not stop the deploy; the 500 on the destination does. Its rollback meets 5xx, 429 and
+    dropped connections on its pause and deletes, and still leaves nothing behind."""
+    if not sandbox_has_after_commit_faults(sandbox):
+        pytest.skip("this sandbox has no after_commit faults (process the request, then lose the answer)")
+    # The failures open the circuit breaker on the way; a short cool-down keeps the waits short.
+    async with client_for(sandbox, max_attempts=2, breaker_cooldown_s=0.5) as client:
+        before = await inventory(client)
+        on_the_way = [("PUT", r"^/data_sources/\d+/activate$", 502, {}), ("PUT", r"^/data_sources/\d+/activate$", 0, {}),
+                      ("PUT", r"^/data_sources/\d+/activate$", 503, {}),
+                      ("POST", r"^/data_sets$", 504, {"after_commit": True}),
+                      ("GET", r"^/data_sets$", 503, {}), ("GET", r"^/data_sets$", 0, {})]
+        during_rollback = [("PUT", r"^/data_sources/\d+/pause$", 504, {}), ("PUT", r"^/data_sources/\d+/pause$", 0, {}),
+                           ("PUT", r"^/data_sources/\d+/pause$", 502, {}),
+                           ("DELETE", r"^/data_sets/\d+$", 500, {}), ("DELETE", r"^/data_sets/\d+$", 503, {}),
+                           ("DELETE", r"^/data_sources/\d+$", 0, {}), ("DELETE", r"^/data_sources/\d+$", 502, {}),
+                           ("DELETE", r"^/data_sources/\d+$", 429, {}),
+                           ("DELETE", r"^/data_credentials/\d+$", 429, {}), ("DELETE", r"^/data_credentials/\d+$", 429, {})]
+        for method, path, status, options in [*on_the_way, *during_rollback]:
+            inject_fault(sandbox, method, path, status=status, count=1, retry_after="0", **options)
+        inject_fault(sandbox, "POST", r"^/data_sinks$", status=500, count=10)
+        result = await apply_deployment(client, make_spec())
+        assert result.status == "rolled_back" and result.failed_step == "destinations", result.error
+        assert result.error["status"] == 500 if "status" in result.error else "500" in result.error["message"]
+        assert result.rollback.clean, [u.error for u in result.rollback.not_undone]
+        assert [r.kind for r in result.rollback.deleted] == ["data_sets", "data_sets", "data_sources", "data_credentials"]
+        left = [(f["method"], f["path"]) for f in control(sandbox, "GET", "faults")]
+        assert left == [("POST", r"^/data_sinks$")], f"faults that never fired: {left}"
         assert await inventory(client) == before

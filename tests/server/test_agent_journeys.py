@@ -41,6 +41,7 @@ from tests.helpers.deploy import (
     spec_data,
 )
 from tests.helpers.mcp import ToolCaller, connect, settings_for, suggested_calls, text_of
+from tests.helpers.secret_entry import SecretTyper
 from tests.operations.test_secret_sources import MemoryKeyring
 
 pytestmark = pytest.mark.timeout(300)
@@ -100,11 +101,13 @@ class Agent:
 
 
 @asynccontextmanager
-async def agent_session(task: str, sandbox: Any, key: str | None = None) -> AsyncIterator[Agent]:
+async def agent_session(
+    task: str, sandbox: Any, key: str | None = None, **client_kwargs: Any
+) -> AsyncIterator[Agent]:
     """A fresh MCP client acting as one user (the org admin unless ``key`` names another)."""
     overrides: dict[str, Any] = {"service_key": key} if key else {}
     settings = settings_for(sandbox, None, **overrides)
-    async with connect(settings) as client:
+    async with connect(settings, **client_kwargs) as client:
         yield Agent(task, client, (await client.list_tools()).tools)
 
 
@@ -174,7 +177,7 @@ def user_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
-@pytest.mark.parametrize("where", ["dotenv", "keyring"])
+@pytest.mark.parametrize("where", ["dotenv", "keyring", "page"])
 async def test_1_deploy_from_a_plain_request_with_a_secret_given_out_of_band(
     sandbox, tmp_path: Path, user_keyring: MemoryKeyring, where: str
 ) -> None:
@@ -185,14 +188,18 @@ async def test_1_deploy_from_a_plain_request_with_a_secret_given_out_of_band(
         dotenv.parent.mkdir()
         dotenv.write_text(f"S3_SECRET={USER_SECRET}\n", encoding="utf-8")
         secret: dict[str, Any] = {"from_dotenv": {"file": str(dotenv), "key": "S3_SECRET"}}
-    else:
+    elif where == "keyring":
         user_keyring.set_password(KEYRING_SERVICE, "orders-daily-s3", USER_SECRET)
         secret = {"from_keyring": "orders-daily-s3"}
+    else:
+        # Nothing stored: the server asks the user on its own loopback page (URL-mode elicitation).
+        secret = {"from_user": "S3 secret key of the orders bucket"}
+    typer = SecretTyper({"S3 secret key of the orders bucket": USER_SECRET})
     spec = spec_data(name="orders-daily")
     spec["credential"]["fields"]["secret_access_key"] = secret
     spec["destinations"][0]["config"]["path"] = "analytics/orders-daily/"
 
-    async with agent_session(f"1 deploy, secret from {where}", sandbox) as agent:
+    async with agent_session(f"1 deploy, secret from {where}", sandbox, elicitation_callback=typer) as agent:
         connector = await agent.ok("describe_connector", {"connector": "s3"})
         secret_fields = {f["name"] for f in connector["credential_fields"] if f.get("secret")}
         assert "secret_access_key" in secret_fields
@@ -212,6 +219,8 @@ async def test_1_deploy_from_a_plain_request_with_a_secret_given_out_of_band(
     written = _files_under(sandbox, "analytics/orders-daily")
     assert written and sum(pq.read_metadata(path).num_rows for path in written) == written_rows
     assert all(USER_SECRET not in text for text in agent.seen)
+    # Asked once (validate), kept in the server's memory for the apply; never asked without need.
+    assert len(typer.urls) == (1 if where == "page" else 0), typer.messages
 
 
 def _block_destination(sandbox: Any, relative: str) -> None:

@@ -104,3 +104,16 @@ def _without_properties_named_title(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_without_properties_named_title(item) for item in schema]
     return schema
+
+
+def test_an_error_document_nested_in_a_result_leaves_out_what_does_not_apply():
+    """A rolled-back rotation carries an error without a hint: the published schema types ``hint``
+    as a string, so the dumped result must leave it out rather than send null."""
+    from nexla_ops.domain import ErrorDocument
+
+    class Outcome(BaseModel):
+        error: ErrorDocument | None = None
+
+    dumped = Outcome(error=ErrorDocument(error="refused", type="OperationRefused", message="no")).model_dump(mode="json")
+    assert "hint" not in dumped["error"] and "status" not in dumped["error"]
+    jsonschema.validate(dumped, compact_output_schema(Outcome.model_json_schema()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, GetJsonSchemaHandler
+from pydantic import BaseModel, GetJsonSchemaHandler, SerializerFunctionWrapHandler, model_serializer
 from pydantic.json_schema import JsonSchemaValue
 
 from nexla_ops.errors import ExitCode, NexlaError
@@ -52,6 +52,12 @@ class ErrorDocument(BaseModel):
             "required": ["error", "message"],
             "additionalProperties": True,
         }
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # The published schema types ``hint`` and the rest as values: a field that does not apply
+        # is left out, never null, wherever the document is nested (tool results validate against it).
+        return {key: value for key, value in handler(self).items() if value is not None}
 
     def as_json(self) -> dict[str, Any]:
         """The document as JSON, without fields that do not apply (``None``)."""

@@ -8,7 +8,10 @@ spec sends no mutating request. A create whose answer is lost is looked up and a
 ``recovery``). Any failure (or cancellation, or Ctrl-C) rolls back: the flow is paused, updated
 fields are restored, everything this apply created is deleted children first (destinations,
 nexsets deepest first, source, credentials, project), each step retried before it is given up,
-and whatever could not be undone is reported by id.
+and whatever could not be undone is reported by id. A replay-safe request that meets only
+transient faults (429, 502/503/504, timeouts, dropped connections) is sent again within the retry
+budget before its step is called failed (``recovery.retry_transient``): such a fault is no
+reason to roll back.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ from nexla_ops.domain.errors import error_document
 from nexla_ops.domain.flows import FlowTree
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.operations.deploy.plan import DeployPlan, PlannedChange, build_plan
-from nexla_ops.operations.deploy.recovery import PendingCreate, create_resource, delete_resource, find_created, retrying
+from nexla_ops.operations.deploy.recovery import (
+    PendingCreate,
+    create_resource,
+    delete_resource,
+    find_created,
+    retry_transient,
+    retrying,
+)
 from nexla_ops.operations.deploy.spec import FlowSpec, SpecIssue, resolve_fields
 from nexla_ops.operations.deploy.state import discover, name_conflicts, read_flow
 from nexla_ops.operations.deploy.validate import ValidationReport, probe, validate_deployment
@@ -153,12 +163,12 @@ async def wait_for_detected_nexset(
     delay = initial_delay_s
     activated = False
     while True:
-        source = await client.get(f"/data_sources/{source_id}", params={"expand": 1})
+        source = await retry_transient(client, lambda: client.get(f"/data_sources/{source_id}", params={"expand": 1}))
         data_sets = (source or {}).get("data_sets") or []
         if data_sets:
             return data_sets[0], activated
         if activate_if_idle and not activated and str(source.get("status") or "").upper() != "ACTIVE":
-            await client.put(f"/data_sources/{source_id}/activate")
+            await retry_transient(client, lambda: client.put(f"/data_sources/{source_id}/activate"))
             activated = True
             continue
         remaining = deadline - time.monotonic()
@@ -210,6 +220,7 @@ class _Apply:
         self.known_ids: dict[str, set[int]] = {}  # kind -> ids that are not a lost create of this run
         self.probed = False
         self.discovery_activated = False
+        self.tree: dict[str, Any] = {}  # the flow tree verify read
 
     async def run(self, plan: DeployPlan) -> None:
         journal = self.journal
@@ -234,7 +245,8 @@ class _Apply:
             if change.kind != "data_credentials":
                 continue
             credential_id = self.ids[change.path]
-            verdict = await probe(self.client, credential_id)
+            verdict = await retry_transient(
+                self.client, lambda credential_id=credential_id: probe(self.client, credential_id))  # type: ignore[misc]
             if verdict.failed:
                 self.step = "credentials"
                 raise DeployFailure("credentials", f"{change.path}: credential {credential_id} failed its probe: {verdict.message}",
@@ -295,11 +307,11 @@ class _Apply:
         body = self.request_body(change)
         if change.path == "project.flows":
             await _emit(self.progress, self.step, f"adding the flow to project {target}")
-            await self.client.put(f"/projects/{target}/flows", json=body)
+            await retry_transient(self.client, lambda: self.client.put(f"/projects/{target}/flows", json=body))
             self.journal.project_links.append((target, self.ids["source"]))
             return
         await _emit(self.progress, self.step, f"updating {change.kind} {target}")
-        await self.client.put(f"/{change.kind}/{target}", json=body)
+        await retry_transient(self.client, lambda: self.client.put(f"/{change.kind}/{target}", json=body))
         self.journal.updated.append((ResourceRef(kind=change.kind, id=target, name=change.name), dict(change.restore)))
         self.ids[change.path] = target
 
@@ -325,20 +337,23 @@ class _Apply:
 
     async def activate(self, plan: DeployPlan) -> None:
         self.step = "activate"
-        tree = await read_flow(self.client, self.ids["source"])
+        client = self.client
+        tree = await retry_transient(client, lambda: read_flow(client, self.ids["source"]))
         flow_id = int((tree.get("flows") or [{}])[0].get("id") or 0) or None
         self.journal.flow_id = flow_id
         if flow_id is None:
             return
         if plan.activate == "activate":
             await _emit(self.progress, "activate", f"activating flow {flow_id}")
-            await self.client.put(f"/flows/{flow_id}/activate", params={"all": 1})
+            await retry_transient(client, lambda: client.put(f"/flows/{flow_id}/activate", params={"all": 1}))
         elif not self.spec.activate and self.discovery_activated:
             # Discovery activated the source; the spec asked for an inactive flow.
-            await self.client.put(f"/flows/{flow_id}/pause", params={"all": 1})
+            await retry_transient(client, lambda: client.put(f"/flows/{flow_id}/pause", params={"all": 1}))
 
     async def verify(self, source_id: int) -> None:
-        tree = await read_flow(self.client, source_id)
+        """Check the flow tree holds every resource (active when the spec says so); keeps the tree."""
+        tree = await retry_transient(self.client, lambda: read_flow(self.client, source_id))
+        self.tree = tree
         present = {(kind, id) for kind, id in _statuses(tree)}
         missing = [f"{r.kind} {r.id} ({r.name})" for r in self.resources if (r.kind, r.id) not in present]
         if missing:
@@ -437,13 +452,14 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
     Cancellation and KeyboardInterrupt roll back too, then propagate.
     """
     await _emit(progress, "validate", f"validating deployment {spec.name!r}")
-    report = await validate_deployment(client, spec)
+    # Validation and planning send only GETs: a transient fault is read again, not reported.
+    report = await retry_transient(client, lambda: validate_deployment(client, spec))
     if not report.ok:
         return DeployResult(name=spec.name, status="invalid", validation=report,
                             error={"message": "; ".join(f"{i.path}: {i.message}" for i in report.issues), "exit_code": 5})
     await _emit(progress, "plan", "comparing the spec with what exists")
-    existing = await discover(client, spec)
-    plan = build_plan(spec, existing, await name_conflicts(client, spec, existing))
+    existing = await retry_transient(client, lambda: discover(client, spec))
+    plan = build_plan(spec, existing, await retry_transient(client, lambda: name_conflicts(client, spec, existing)))
     if plan.conflicts:
         issues = [SpecIssue(path=c.path, message=f"a {c.kind} named {c.name!r} exists but was not created by this deployment")
                   for c in plan.conflicts]
@@ -473,7 +489,7 @@ async def apply_deployment(client: Any, spec: FlowSpec, progress: ProgressCallba
     journal = runner.journal
     changed = journal.created or journal.updated or journal.deleted or journal.project_links
     status = "applied" if changed or plan.activate == "activate" else "unchanged"
-    tree = await read_flow(client, journal.source_id) if journal.source_id else {}
+    tree = runner.tree
     return DeployResult(
         name=spec.name, status=status, flow_id=journal.flow_id, source_id=journal.source_id,
         resources=runner.resources, created=journal.created, adopted=journal.adopted,

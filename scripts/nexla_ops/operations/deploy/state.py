@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nexla_ops.client.pagination import items_of
 from nexla_ops.domain.flows import FlowTree
 from nexla_ops.operations.deploy.spec import CredentialDef, CredentialRef, FlowSpec
 
@@ -27,8 +28,13 @@ LIST_SCOPE = {"access_role": "collaborator"}
 
 
 async def list_all(client: Any, path: str) -> list[dict[str, Any]]:
-    """Every item of a list endpoint the caller can reach (all pages, collaborator scope)."""
-    return [item async for item in client.paginate(path, params=dict(LIST_SCOPE), per_page=100)]
+    """Every item of a list endpoint the caller can reach (collaborator scope), in one request.
+
+    Nexla lists every row when no page is asked for. One answer is one snapshot: read page by page
+    while other deploys delete (their rollbacks), the rows after a deleted one shift a page down and
+    a page boundary skips one, and a lost create that is not seen is sent again (a duplicate).
+    """
+    return items_of(path, await client.get(path, params=dict(LIST_SCOPE)))
 
 
 def has_tag(record: dict[str, Any] | None, tag: str) -> bool:

@@ -1,10 +1,11 @@
 """Rotate a Nexla credential under every source and destination that uses it, with rollback.
 
 Steps: create the new credential (secret fields read from environment variables, so no secret is
-on the command line), probe it, pause the active dependents, switch them to the new credential,
-reactivate them, verify, then delete the old credential (or keep it with ``--keep-old``). Any
-failure before the old credential is retired puts everything back on the old credential, resumes
-what was running and deletes the new credential; the output lists every step.
+on the command line; the old credential's non-secret fields are kept unless given again), probe it,
+pause the active dependents, switch them to the new credential, reactivate them, verify, then
+delete the old credential (or keep it with ``--keep-old``). Any failure before the old credential
+is retired puts everything back on the old credential, resumes what was running and deletes the
+new credential; the output lists every step.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from nexla_ops.redaction import is_secret_key
 EXAMPLES = (
     "export NEW_SECRET=...   # from your secret manager",
     "python scripts/rotate_credential.py --credential-id 42 --fields-from-env secret_access_key=NEW_SECRET "
-    "access_key_id=NEW_KEY_ID --field region=us-east-1 --dry-run",
+    "--dry-run   # access_key_id, region and other non-secret fields are kept",
     "python scripts/rotate_credential.py --credential-id 42 --fields-from-env password=PG_PASSWORD "
     "--field host=db.internal --field username=etl --name 'warehouse (2025-q3)' --json",
     "python scripts/rotate_credential.py --credential-id 42 --fields-from-env api_key=NEW_API_KEY --keep-old",
@@ -110,6 +111,15 @@ def render(result: RotationResult) -> str:
         for d in result.dependents
     ]
     lines += ["", "dependents:", render_table(deps, ("type", "id", "name", "status")) if deps else "(none)"]
+    if result.diff:
+        diff = result.diff
+        rows = []
+        for name in sorted(set(diff.fields_old) | set(diff.fields_new)):
+            old, new = diff.values.get(name, [None, None])
+            rows.append({"field": name, "old": "-" if name not in diff.fields_old else old,
+                         # A new field without a shown value came from the environment.
+                         "new": "-" if name not in diff.fields_new else "(from env)" if new is None else new})
+        lines += ["", "fields (old -> new):", render_table(rows, ("field", "old", "new"))]
     steps = [
         {
             "step": s.step,

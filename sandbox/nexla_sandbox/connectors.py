@@ -17,6 +17,28 @@ SOURCE_TYPES: frozenset[str] = frozenset(["as400", "aws_athena", "azure_blb", "a
 
 SINK_TYPES: frozenset[str] = frozenset(["as400", "azure_blb", "azure_data_lake", "azure_synapse", "bigquery", "box", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "confluent_kafka", "data_map", "databricks", "delta_lake_azure_blb", "delta_lake_azure_data_lake", "delta_lake_s3", "dropbox", "dynamodb", "email", "firebase", "firebolt", "ftp", "gcp_alloydb", "gcp_spanner", "gcs", "gdrive", "google_pubsub", "jms", "kafka", "min_io_s3", "mongo", "mysql", "netsuite_jdbc", "oracle", "oracle_autonomous", "pinecone", "postgres", "redshift", "rest", "s3", "s3_iceberg", "sharepoint", "snowflake", "snowflake_dcr", "sqlserver", "teradata", "tibco"])
 
+# The fields each credential type shows in ``credentials_non_secure_data`` (Nexla keeps such a
+# ``non_secure_config`` list per connector type). Everything else a credential holds is secret: a type
+# or field missing here is never shown (fail closed). tests/sandbox/test_credential_non_secure.py
+# checks these agree with the secret flags of scripts/nexla_ops/connectors.json.
+_JDBC = frozenset({"host", "port", "database", "username"})
+_S3 = frozenset({"access_key_id", "region", "bucket"})
+_AZURE = frozenset({"account_name", "container"})
+NON_SECURE_CONFIG: dict[str, frozenset[str]] = {
+    **dict.fromkeys(["as400", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "db2", "gcp_alloydb",
+                     "hana_jdbc", "mysql", "oracle", "postgres", "redshift", "sqlserver", "sybase", "teradata"], _JDBC),
+    **dict.fromkeys(["s3", "delta_lake_s3", "min_io_s3", "s3_iceberg"], _S3),
+    **dict.fromkeys(["azure_blb", "azure_data_lake", "delta_lake_azure_blb", "delta_lake_azure_data_lake"], _AZURE),
+    "gcs": frozenset({"bucket"}),
+}
+
+
+def non_secure_data(credentials_type: str | None, secrets: dict) -> dict:
+    """The fields of a credential that Nexla shows: its type's non-secret fields with a plain value."""
+    shown = NON_SECURE_CONFIG.get(credentials_type or "", frozenset())
+    return {k: v for k, v in secrets.items() if k in shown and isinstance(v, str | int | float | bool)}
+
+
 FIELD_TYPES = {"credentials_type": CREDENTIAL_TYPES, "source_type": SOURCE_TYPES, "sink_type": SINK_TYPES}
 
 

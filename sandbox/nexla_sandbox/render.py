@@ -2,8 +2,8 @@
 
 Every object carries the caller's own ``access_roles`` (a list; an object ``{"roles": [...]}``
 on transforms, attribute transforms and code containers, whose SDK models type it as a dict).
-Credential secrets are never rendered: ``credentials_non_secure_data`` keeps only allow-listed,
-non-secret connection keys.
+Credential secrets are never rendered: ``credentials_non_secure_data`` keeps only the fields
+:data:`nexla_sandbox.connectors.NON_SECURE_CONFIG` lists as non-secret for the credential's type.
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from nexla_sandbox.access import Access
+from nexla_sandbox.connectors import non_secure_data
 from nexla_sandbox.state import accessors
 from nexla_sandbox.state.flows import root_of
 from nexla_sandbox.state.store import Store
 
-NON_SECRET_KEYS = {
-    "region", "bucket", "path", "prefix", "root", "root_path", "base_path", "directory", "host", "port",
-    "database", "schema", "warehouse", "account", "role", "endpoint", "url", "base_url", "project",
-    "dataset", "container", "file_format", "format",
-}
 DESTINATION_TYPES = set(
     ["s3", "gcs", "azure_blb", "azure_data_lake", "ftp", "dropbox", "box", "gdrive", "sharepoint", "min_io_s3", "webdav", "mysql", "postgres", "supabase", "sqlserver", "oracle", "oracle_autonomous", "redshift", "snowflake", "snowflake_dcr", "bigquery", "databricks", "as400", "aws_athena", "azure_synapse", "cloudsql_mysql", "cloudsql_postgres", "cloudsql_sqlserver", "db2", "firebolt", "gcp_alloydb", "gcp_spanner", "hana_jdbc", "hive", "netsuite_jdbc", "sybase", "teradata", "delta_lake_azure_blb", "delta_lake_azure_data_lake", "delta_lake_s3", "s3_iceberg", "mongo", "dynamodb", "firebase", "kafka", "confluent_kafka", "google_pubsub", "jms", "tibco", "rest", "soap", "email", "data_map", "nexla_monitor", "pinecone"]
 )
@@ -47,11 +43,6 @@ def connector(code: str | None) -> dict:
     return {"id": abs(hash(code or "")) % 10000, "type": code or "unknown", "connection_type": connection_type(code),
             "name": (code or "unknown").replace("_", " ").title(), "description": f"{code} connector (sandbox)",
             "nexset_api_compatible": True}
-
-
-def non_secure_data(secrets: dict) -> dict:
-    """The allow-listed connection settings of a credential that are safe to show."""
-    return {k: v for k, v in secrets.items() if k in NON_SECRET_KEYS and isinstance(v, str | int | float | bool)}
 
 
 @dataclass
@@ -117,7 +108,8 @@ class Renderer:
         return {**base, "credentials_type": record["credentials_type"],
                 "verified_status": record.get("verified_status", "UNVERIFIED"), **verified,
                 "credentials_version": "1", "connector": connector(record["credentials_type"]),
-                "credentials_non_secure_data": non_secure_data(self.store.credential_secrets(record["id"])),
+                "credentials_non_secure_data": non_secure_data(record["credentials_type"],
+                                                               self.store.credential_secrets(record["id"])),
                 "api_keys": [], "template_config": record.get("template_config"),
                 "referenced_resource_ids": used}
 

@@ -37,7 +37,7 @@ def pipeline(sandbox, sdk: NexlaClient) -> dict:
 
 def test_create_pipeline_and_read_it_back(sdk: NexlaClient, pipeline: dict) -> None:
     credential = sdk.credentials.get(pipeline["credential"].id)
-    assert credential.credentials_non_secure_data == {"region": "us-east-1"}
+    assert credential.credentials_non_secure_data == {"region": "us-east-1", "access_key_id": "AKIA"}
     assert "s3cr3t" not in credential.model_dump_json()
     nexset = sdk.nexsets.get(pipeline["nexset"].id)
     assert nexset.parent_data_sets[0].id == pipeline["detected"].id

@@ -133,3 +133,25 @@ def test_a_secret_given_with_field_is_refused_and_not_echoed(sandbox_env, flow):
     assert done.returncode == 2
     assert "typed-on-the-command-line" not in done.stdout + done.stderr
     assert json.loads(done.stdout)["error"]["message"].startswith("--field secret_access_key: looks secret")
+
+
+def test_dry_run_text_shows_fields_old_vs_new_never_the_secret(sandbox, sandbox_env):
+    write_demo_data(sandbox.data_dir, orders=10, files=1)
+    with sync_client_for(sandbox) as client:
+        credential = client.post("/data_credentials", json={
+            "name": "keyed s3", "credentials_type": "s3",
+            "credentials": {"access_key_id": "AKIAKEPT", "region": "eu-west-1", "secret_access_key": "old-secret-9"}})
+    done = run_script(
+        "rotate_credential",
+        ["--credential-id", str(credential["id"]), "--fields-from-env", "secret_access_key=NEW_SECRET",
+         "--field", "region=us-east-2", "--dry-run"],
+        sandbox_env,
+        NEW_SECRET=NEW_SECRET,
+    )
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("fields (old -> new):")[1].split("steps:")[0]
+    rows = {line.split()[0]: line.split()[1:] for line in table.strip().splitlines()[1:]}
+    assert rows["access_key_id"] == ["AKIAKEPT", "AKIAKEPT"]
+    assert rows["region"] == ["eu-west-1", "us-east-2"]
+    assert rows["secret_access_key"] == ["-", "(from", "env)"]
+    assert NEW_SECRET not in done.stdout + done.stderr and "old-secret-9" not in done.stdout + done.stderr

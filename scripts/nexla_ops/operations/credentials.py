@@ -5,7 +5,8 @@ without leaving anything half-switched:
 
 1. read the old credential; take the new secret fields from environment variables (never from
    arguments, so no secret is on a command line or in a tool call);
-2. create the new credential (same type; name ``<old name> (rotated <date>)`` by default);
+2. create the new credential (same type; name ``<old name> (rotated <date>)`` by default) with the
+   old one's non-secret fields (``credentials_non_secure_data``) under the fields given;
 3. probe it: a failed probe stops here (the new credential is deleted);
 4. find the dependents: ``referenced_resource_ids`` when the API returns it, otherwise a paginated
    scan of sources and destinations for ``data_credentials_id == old``;
@@ -33,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.domain import ErrorDocument, Probe, ProbeVerdict, error_document, probe_verdict
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
-from nexla_ops.operations.rotation_access import RotationDiff, copy_accessors, rotation_diff
+from nexla_ops.operations.rotation_access import RotationDiff, carried_fields, copy_accessors, rotation_diff
 from nexla_ops.secrets import EnvRef, SecretRef, UserRef, resolve_secret
 from nexla_ops.resources import ResourceKind
 
@@ -93,8 +94,8 @@ class RotationRequest(BaseModel):
     ``fields_from_env`` maps credential field -> environment variable holding its value;
     ``fields_from_user`` maps field -> what to ask the user, for a face that can ask out of band
     (``{from_user: LABEL}`` in :mod:`nexla_ops.secrets`); ``fields`` holds non-secret settings such
-    as ``region``. The new credential holds exactly these fields, so give every field the
-    credential type needs.
+    as ``region``. The new credential also keeps every non-secret field of the old one not given
+    here, so rotating a secret needs only the new secret.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -323,15 +324,18 @@ async def rotate_credential(
     new one cannot be created (nothing has changed then); later failures are rolled back and
     reported in the result (``outcome`` ``rolled_back``).
     """
-    fields = _secret_fields(request, os.environ if environ is None else environ)
+    given = _secret_fields(request, os.environ if environ is None else environ)
     old = await client.get(f"/data_credentials/{request.credential_id}", params={"expand": 1})
+    carried = carried_fields(old, given)
+    fields = {**carried, **given}
     run = _Rotation(client, request.credential_id, progress)
     dependents = await find_dependents(client, old)
     name = request.name or _default_name(str(old.get("name") or f"credential {request.credential_id}"))
     await run.note("find dependents", "done", f"{len(dependents)} source(s)/destination(s) use it")
     if request.dry_run:
         for step, detail in (
-            ("create new credential", f"{old.get('credentials_type')} credential named {name!r}"),
+            ("create new credential", f"{old.get('credentials_type')} credential named {name!r}"
+             + (f", keeping {', '.join(sorted(carried))}" if carried else "")),
             ("copy accessors", "the old credential's accessors, same roles"),
             ("probe new credential", ""),
             ("pause", f"{sum(d.active for d in dependents)} active dependent(s)"),
@@ -350,7 +354,7 @@ async def rotate_credential(
             new_credential_name=name,
             dependents=dependents,
             steps=run.steps,
-            diff=await rotation_diff(client, old, fields),
+            diff=await rotation_diff(client, old, fields, {**carried, **request.fields}),
         )
 
     body = {"name": name, "credentials_type": old.get("credentials_type"), "credentials": fields}
@@ -360,7 +364,8 @@ async def rotate_credential(
         body["description"] = old["description"]
     created = await client.post("/data_credentials", json=body)
     run.new_id = int(created["id"])
-    await run.note("create new credential", "done", f"credential {run.new_id}")
+    kept = f", kept {', '.join(sorted(carried))} from the old one" if carried else ""
+    await run.note("create new credential", "done", f"credential {run.new_id}{kept}")
 
     failure: BaseException | None = None
     try:

@@ -39,7 +39,7 @@ async def rotate_credential(
               '{"password": "new DB password"}.'),
     ] = {},  # noqa: B006 - pydantic copies defaults
     fields: Annotated[
-        dict[str, Any], Field(description="Non-secret fields, e.g. host, region.")
+        dict[str, Any], Field(description="Non-secret fields to change, e.g. region (others kept).")
     ] = {},  # noqa: B006 - pydantic copies defaults
     name: Annotated[str | None, Field(description="New name (default: old name + date).")] = None,
     keep_old: Annotated[bool, Field(description="Keep the old credential (do not delete it).")] = False,

@@ -42,7 +42,7 @@ from nexla_ops.operations.batch import BatchRequest, run_batch
 from nexla_ops.operations.deploy import apply_deployment
 from nexla_ops.operations.deploy.spec import FlowSpec, parse_spec
 from nexla_ops.operations.health import check_health
-from nexla_ops.operations.health_models import HealthCheckRequest
+from nexla_ops.operations.health_models import HealthCheckRequest, HealthReport
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -181,6 +181,100 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+async def stable_truth(verifier: AsyncNexlaClient, request: HealthCheckRequest, tries: int = 5) -> HealthReport:
+    """A fault-free check whose verdicts a second one confirms: flows still running after the deploys
+    would otherwise change their truth under the faulted checks."""
+    report = await check_health(verifier, request)
+    for _ in range(tries):
+        await asyncio.sleep(1)
+        again = await check_health(verifier, request)
+        if verdicts_of(again) == verdicts_of(report):
+            return again
+        report = again
+    return report
+
+
+def verdicts_of(report: HealthReport) -> dict[int, str]:
+    return {flow.flow_id: flow.verdict for flow in report.flows}
+
+
+async def health_checks(args: argparse.Namespace, sandbox: SandboxProcess, settings: Settings,
+                        verifier: AsyncNexlaClient, faults: list[dict[str, Any]]) -> dict[str, Any]:
+    """``--health`` checks under faults, each held to the fault-free verdicts.
+
+    A check is *right* when every flow has its fault-free verdict; *unknown* when it said, for some
+    flows or as a whole, that the API failed and a retry is needed (honest: exit 6, retryable);
+    otherwise *false*: a flow judged other than its truth and not unknown, a flow left out, an
+    exit code that is neither the truth's nor 6, or an error that does not say "retry".
+    The truth is read before and after the checks; a flow whose truth changed in between (a run
+    finishing late) may have either verdict, and how many did so is a figure of its own.
+    """
+    request = HealthCheckRequest()
+    before = await stable_truth(verifier, request)
+    install_faults(sandbox, faults)
+    started = time.monotonic()
+
+    async def one(_: int) -> HealthReport:
+        # Each check is its own cron run: a client of its own (its own token, rate limiter and
+        # rate-limit bucket at the server), meeting the faults from its first request.
+        async with AsyncNexlaClient(settings) as client:
+            return await check_health(client, request)
+
+    reports = await bounded(range(args.health), one, args.health_concurrency)
+    checks_s = time.monotonic() - started
+    sandbox.clear_faults()
+    after = await check_health(verifier, request)
+    truth = verdicts_of(before)
+    later = verdicts_of(after)
+    allowed = {fid: {verdict, later.get(fid, verdict), "unknown"} for fid, verdict in truth.items()}
+    exits = {before.exit_code, after.exit_code, 6}
+    right = unknown = false_checks = false_verdicts = 0
+    kinds: Counter[str] = Counter()
+    unknowns: Counter[str] = Counter()
+    for report in reports:
+        if isinstance(report, BaseException):
+            honest = isinstance(report, NexlaError) and report.retryable
+            unknown += honest
+            if honest:
+                unknowns[f"raised {short_error(report)}"] += 1
+            false_checks += not honest
+            if not honest:
+                kinds[f"raised {short_error(report)}"] += 1
+            continue
+        seen = verdicts_of(report)
+        wrong = [(fid, verdict) for fid, verdict in seen.items() if fid in truth and verdict not in allowed[fid]]
+        left_out = [fid for fid in truth if fid not in seen]
+        kinds.update(f"{truth[fid]}->{verdict}" for fid, verdict in wrong)
+        kinds.update("left out" for _ in left_out)
+        bad_exit = report.exit_code not in exits
+        if bad_exit:
+            kinds[f"exit {report.exit_code}"] += 1
+        false_verdicts += len(wrong) + len(left_out)
+        if wrong or left_out or bad_exit:
+            false_checks += 1
+        elif "unknown" in seen.values():
+            unknown += 1
+            unknowns.update(unknown_kind(reason) for flow in report.flows if flow.verdict == "unknown"
+                            for reason in flow.reasons[:1])
+        else:
+            right += 1
+    return {"checks": args.health, "right": right, "unknown": unknown, "false_checks": false_checks,
+            "false_verdicts": false_verdicts, "false_kinds": dict(kinds), "unknown_kinds": dict(unknowns),
+            "flows_per_check": len(truth),
+            "truth": dict(Counter(truth.values())),
+            "truth_drifted": sum(1 for fid, verdict in truth.items() if later.get(fid, verdict) != verdict),
+            "checks_wall_s": round(checks_s, 1)}
+
+
+def unknown_kind(reason: str) -> str:
+    """What an unknown verdict was about ("credential ... could not be probed" -> "credential probe")."""
+    if reason.startswith("credential"):
+        return "credential probe"
+    if reason.startswith("last run"):
+        return "last-run status"
+    return reason.split(":")[0][:40]
+
+
 def install_faults(sandbox: SandboxProcess, specs: list[dict[str, Any]]) -> list[str]:
     """Install the fault mix; returns the faults this sandbox cannot inject (left out, and named)."""
     answers = sandbox.add_faults(specs)
@@ -198,7 +292,11 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
                 verifier: AsyncNexlaClient, template: dict[str, Any],
                 figures: dict[str, Any]) -> None:
     faults = fault_specs(args.seed, args.after_commit)
-    say = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+    begun = time.monotonic()
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(f"[{time.monotonic() - begun:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     # 1. deploys under faults
     specs = [spec_for(template, i) for i in range(args.deploys)]
@@ -242,30 +340,8 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
     # 3. health: the fault-free verdicts are the truth the faulted checks are held to
     say(f"health: baseline, then {args.health} checks under faults")
     started = time.monotonic()
-    request = HealthCheckRequest()
-    baseline = {f.flow_id: f.verdict for f in (await check_health(verifier, request)).flows}
-    install_faults(sandbox, faults)
-    false_verdicts = unknown_checks = right_checks = 0
-    wrong_flows: Counter[str] = Counter()
-    # Checks run a few at a time, as cron jobs of several teams would; each is judged on its own.
-    reports = await bounded(range(args.health), lambda _: check_health(client, request), min(4, args.concurrency))
-    for report in reports:
-        if isinstance(report, NexlaError):
-            # An outage reported as an error that says "retry" is honest: unknown, not false.
-            unknown_checks += 1 if report.retryable else 0
-            false_verdicts += 0 if report.retryable else 1
-            continue
-        if isinstance(report, Exception):
-            raise report
-        wrong = [f for f in report.flows if f.flow_id in baseline and f.verdict != baseline[f.flow_id]
-                 and f.verdict != "unknown"]
-        false_verdicts += len(wrong)
-        wrong_flows.update(f"{baseline[f.flow_id]}->{f.verdict}" for f in wrong)
-        right_checks += 0 if wrong else 1
-    sandbox.clear_faults()
-    figures["health"] = {"checks": args.health, "right": right_checks, "unknown": unknown_checks,
-                         "false_verdicts": false_verdicts, "false_kinds": dict(wrong_flows),
-                         "flows_per_check": len(baseline), "wall_s": round(time.monotonic() - started, 1)}
+    figures["health"] = await health_checks(args, sandbox, client.settings, verifier, faults)
+    figures["health"]["wall_s"] = round(time.monotonic() - started, 1)
 
     # 4. batch under faults, then every item checked with faults off. The items are made first,
     # without faults: the drill measures the batch, not their creation.
@@ -285,6 +361,7 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
         surfaced = f"the batch raised {short_error(error)}"
     batch_s = time.monotonic() - started
     sandbox.clear_faults()
+    say("batch: every item checked with faults off")
     sources = [r for r in (await inventory(verifier))["data_sources"] if str(r.get("name", "")).startswith(BATCH_PREFIX)]
     done = sum(1 for r in sources if r.get("description") == marker)
 
@@ -303,6 +380,8 @@ async def drill(args: argparse.Namespace, sandbox: SandboxProcess, client: Async
                          "throttles_seen": getattr(client.pipeline.limiter, "throttles", None),
                          "breaker": client.pipeline.breaker.state}
     figures["sandbox_statuses"] = sandbox.requests().get("by_status", {})
+    figures["wall_s"] = round(time.monotonic() - begun, 1)
+    say("done")
 
 
 def print_table(figures: dict[str, Any]) -> None:
@@ -319,8 +398,11 @@ def print_table(figures: dict[str, Any]) -> None:
         ("batch items done twice", f"{b['done_twice']} (audit log shows {b['audited']} updated)"),
         ("batch failures surfaced", str(b["failures_surfaced"])),
         ("health checks right", f"{h['right']} / {h['checks']}"),
-        ("health checks unknown (retryable)", str(h["unknown"])),
+        ("health checks unknown (retryable)", str(h["unknown"]) + (f" {json.dumps(h['unknown_kinds'])}" if h["unknown_kinds"] else "")),
+        ("health checks false", str(h["false_checks"])),
         ("false health verdicts", str(h["false_verdicts"]) + (f" {json.dumps(h['false_kinds'])}" if h["false_kinds"] else "")),
+        ("flows per check (fault-free verdicts)", f"{h['flows_per_check']} {json.dumps(h['truth'])}"
+         + (f", {h['truth_drifted']} changed during the checks" if h["truth_drifted"] else "")),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"chaos drill, seed {figures['seed']}: 15% 5xx, 10% 429, 5% dropped, jitter"
@@ -329,7 +411,7 @@ def print_table(figures: dict[str, Any]) -> None:
         print(f"  {name:<{width}}  {value}")
     if figures["faults_refused_by_sandbox"]:
         print(f"  (not injected, unsupported by this sandbox: {'; '.join(figures['faults_refused_by_sandbox'])})")
-    print(f"  wall: deploys {d['wall_s']} s, health {h['wall_s']} s, batch {b['wall_s']} s; "
+    print(f"  wall: {figures['wall_s']} s in all; deploys {d['wall_s']} s, health {h['wall_s']} s, batch {b['wall_s']} s; "
           f"client: {json.dumps(figures['client'])}")
 
 
@@ -340,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--health", type=int, default=50)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--concurrency", type=int, default=8, help="deploys at once, batch concurrency")
+    parser.add_argument("--health-concurrency", type=int, default=8, help="health checks at once (each its own client)")
     parser.add_argument("--rate-limit", type=float, default=100, help="the sandbox's per-key limit (req/s; 0: none)")
     parser.add_argument("--after-commit", type=float, default=0.03,
                         help="share of creates whose answer is lost after the sandbox committed them")

@@ -70,6 +70,19 @@ async def test_plan_on_empty_server_creates_everything_and_sends_no_mutating_req
     assert shown["access_key_id"] in ("AKIADEMO", REDACTED)
 
 
+@pytest.mark.parametrize("reference", [
+    {"from_keyring": "orders-s3"},
+    {"from_dotenv": {"file": "/home/user/nexla.env", "key": "S3_SECRET"}},
+    {"from_user": "S3 secret key of the orders bucket"},
+])
+async def test_the_plan_shows_where_a_secret_will_come_from(sandbox, demo, reference):
+    data = spec_data()
+    data["credential"]["fields"]["secret_access_key"] = reference
+    async with client_for(sandbox) as client:
+        plan = await plan_deployment(client, parse_spec(data))
+    assert plan.model_dump(mode="json")["changes"][0]["body"]["credentials"]["secret_access_key"] == reference
+
+
 async def test_apply_builds_an_active_flow_that_writes_parquet_then_reapply_changes_nothing(sandbox, demo):
     events: list[ProgressEvent] = []
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from nexla_sandbox.runtime.demo import write_demo_data
 
+from nexla_ops.errors import NexlaError
 from nexla_ops.operations.health import (
     HealthCheckRequest,
     HealthThresholds,
@@ -29,6 +30,7 @@ from tests.helpers.monitor import (
     create_sources,
     request_counts,
     reset_requests,
+    run_now,
 )
 
 # The demo data has a few malformed orders (about 1.5% record errors): tolerate them here.
@@ -222,3 +224,167 @@ async def test_an_api_outage_on_probes_is_unknown_and_retryable_never_critical(s
     assert not any("failed its probe" in reason for reason in health.reasons)
     [credential] = report.credentials
     assert credential.verdict == "unknown" and credential.retryable and not credential.ok
+
+
+# -- honest verdicts under faults -------------------------------------------------------------
+
+# The mix `make chaos` injects (tools/chaos.py), in match order: each fault's probability is its
+# share of what the faults before it left over; status 0 drops the connection.
+CHAOS_MIX = [
+    {"path": "^/", "status": 502, "probability": 0.05, "count": None, "seed": 12},
+    {"path": "^/", "status": 503, "probability": 0.0526, "count": None},
+    {"path": "^/", "status": 504, "probability": 0.0556, "count": None},
+    {"path": "^/", "status": 429, "retry_after": "1", "probability": 0.1176, "count": None},
+    {"path": "^/", "status": 0, "probability": 0.0667, "count": None},
+    # The token exchange is done, then its answer is lost: the client must exchange again.
+    {"method": "POST", "path": "^/token$", "status": 0, "after_commit": True, "count": 1},
+    {"path": "^/", "status": None, "delay_s": 0.02, "probability": 0.1429, "count": None},
+]
+
+
+def fault(sandbox, **spec):
+    sandbox.control.post("faults", json={"count": None, **spec}).raise_for_status()
+
+
+def clean_orders(sandbox, folder: str, file: str, orders: int = 20) -> None:
+    """Orders without a malformed record, so a run over them reports no record error."""
+    path = Path(sandbox.data_dir) / "s3" / folder
+    path.mkdir(parents=True, exist_ok=True)
+    rows = [{"order_id": n, "status": "PAID", "total": 10.5 + n} for n in range(orders)]
+    (path / file).write_text(json.dumps(rows))
+
+
+def sink_that_cannot_write(sandbox, api, name: str):
+    """A flow whose last run read new records without a record error and then failed at its sink."""
+    clean_orders(sandbox, f"ingest/{name}/", "first.json")
+    blocked = Path(sandbox.data_dir) / "s3" / "analytics" / name
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the sink wants a folder")
+    flow = build_flow(sandbox, api, name=name, source_path=f"ingest/{name}/", transform=None,
+                      sink_path=f"analytics/{name}/", demo_data=False)
+    clean_orders(sandbox, f"ingest/{name}/", "second.json")
+    run = run_now(sandbox, flow.source_id)
+    assert run["status"] == "FAILED" and run["records_in"] > 0 and not run["errors"], run
+    flow.run_ids.append(run["run_id"])
+    return flow
+
+
+async def test_a_run_that_failed_after_reading_every_record_cleanly_is_critical(sandbox, api):
+    flow = sink_that_cannot_write(sandbox, api, "sinkfail")
+    async with client_for(sandbox) as client:
+        report = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    [health] = report.flows
+    # Flow metrics show records read and no error: only the run's status says it failed.
+    assert health.records_in_window > 0 and health.errors_in_window == 0, health
+    assert health.verdict == "critical" and report.exit_code == 5
+    assert any(f"last run {flow.run_ids[-1]} failed" in reason for reason in health.reasons), health.reasons
+
+
+async def test_a_monitoring_outage_leaves_the_run_status_unknown_never_guessed(sandbox, api):
+    good = build_flow(sandbox, api, name="good")
+    failing = sink_that_cannot_write(sandbox, api, "sinkfail")
+    fault(sandbox, method="GET", path=r"^/health/org/flows$", status=503)
+    try:
+        async with client_for(sandbox) as client:
+            report = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    finally:
+        sandbox.control.delete("faults")
+    by_id = {flow.flow_id: flow for flow in report.flows}
+    # Neither the failed run (which read records cleanly) nor the good one may be judged from the counts.
+    for flow in (good, failing):
+        health = by_id[flow.flow_id]
+        assert health.verdict == "unknown", health.reasons
+        assert any("could not be read" in reason for reason in health.reasons), health.reasons
+    assert report.overall == "unknown" and report.exit_code == 6 and report.retryable
+
+
+async def test_without_the_monitoring_endpoint_an_unreadable_run_summary_is_unknown(sandbox, api):
+    flow = build_flow(sandbox, api)  # the demo's malformed orders: its run reports record errors
+    fault(sandbox, method="GET", path=r"^/health/org/flows$", status=404)
+    async with client_for(sandbox) as client:
+        answered = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+        fault(sandbox, method="GET", path=r"/metrics/run_summary$", status=503)
+        try:
+            outage = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+        finally:
+            sandbox.control.delete("faults")
+    assert answered.flows[0].verdict == "healthy" and answered.exit_code == 0
+    [health] = outage.flows
+    assert health.flow_id == flow.flow_id and health.verdict == "unknown", health.reasons
+    assert any(f"last run {flow.run_ids[-1]}" in reason and "could not be read" in reason for reason in health.reasons)
+    assert outage.exit_code == 6 and outage.retryable
+
+
+async def test_a_known_warning_fails_a_fail_on_warning_check_even_beside_an_unknown(sandbox, api):
+    paused = build_flow(sandbox, api, name="paused")
+    unprobed = build_flow(sandbox, api, name="unprobed")
+    api.put(f"flows/{paused.flow_id}/pause", params={"all": 1}).raise_for_status()
+    fault(sandbox, method="GET", path=rf"^/data_credentials/{unprobed.credential_id}/probe$", status=503)
+    try:
+        async with client_for(sandbox) as client:
+            strict = await check_health(client, HealthCheckRequest(thresholds=LENIENT, fail_on="warning"))
+            lenient = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    finally:
+        sandbox.control.delete("faults")
+    assert strict.counts["warning"] == 1 and strict.counts["unknown"] == 1 and strict.overall == "unknown"
+    assert strict.exit_code == 5  # retrying cannot turn the paused flow into a pass
+    assert lenient.exit_code == 6 and lenient.retryable
+
+
+async def test_under_the_chaos_mix_every_verdict_is_the_fault_free_one_or_unknown(sandbox, api):
+    flows = {
+        "healthy": build_flow(sandbox, api, name="good"),
+        "critical": sink_that_cannot_write(sandbox, api, "sinkfail"),
+        "warning": build_flow(sandbox, api, name="paused"),
+    }
+    api.put(f"data_sinks/{flows['warning'].sink_id}/pause").raise_for_status()
+    request = HealthCheckRequest(thresholds=LENIENT)
+    async with client_for(sandbox) as client:
+        baseline = await check_health(client, request)
+    truth = {flow.flow_id: flow.verdict for flow in baseline.flows}
+    assert truth == {flow.flow_id: verdict for verdict, flow in flows.items()}, baseline.flows
+    for spec in CHAOS_MIX:
+        fault(sandbox, **spec)
+    judged = []
+    try:
+        for _ in range(4):
+            # A fresh client per check, as separate cron runs: each meets the faults from its first request.
+            async with client_for(sandbox) as client:
+                try:
+                    judged.append(await check_health(client, request))
+                except NexlaError as error:  # an outage of a whole listing: said, and retryable
+                    assert error.retryable, error
+        counted = request_counts(sandbox)["by_status"]
+    finally:
+        sandbox.control.delete("faults")
+    assert any(str(status) != "200" for status in counted), counted  # the faults did fire
+    for report in judged:
+        assert {flow.flow_id for flow in report.flows} == set(truth)  # no flow silently left out
+        for flow in report.flows:
+            assert flow.verdict in (truth[flow.flow_id], "unknown"), (truth[flow.flow_id], flow.reasons)
+        assert report.exit_code in (baseline.exit_code, 6)
+        assert report.retryable == any(flow.verdict == "unknown" for flow in report.flows)
+
+
+async def test_a_probe_the_outage_answered_is_asked_again_after_the_others(sandbox, api):
+    """More 503s in a row than one request's attempts: the probe is tried once more at the end of the
+    probing, and a credential that then passes is judged on that answer (healthy, not unknown)."""
+    from nexla_ops.client import AsyncNexlaClient
+    from nexla_ops.config import Settings
+
+    flow = build_flow(sandbox, api)
+    env = {"NEXLA_API_URL": sandbox.base_url, "NEXLA_SERVICE_KEY": sandbox.keys["admin"], "NEXLA_AUDIT_LOG": "",
+           "NEXLA_MAX_ATTEMPTS": "2"}
+    sandbox.control.post("faults", json={
+        "method": "GET", "path": rf"^/data_credentials/{flow.credential_id}/probe$", "status": 503, "count": 2,
+    }).raise_for_status()
+    reset_requests(sandbox)
+    try:
+        async with AsyncNexlaClient(Settings.from_env(env=env)) as client:
+            report = await check_health(client, HealthCheckRequest(thresholds=LENIENT))
+    finally:
+        sandbox.control.delete("faults")
+    [credential] = report.credentials
+    assert credential.verdict == "passed" and credential.ok, credential
+    assert report.flows[0].verdict == "healthy" and report.exit_code == 0, report.flows[0].reasons
+    assert request_counts(sandbox)["by_route"][f"GET /data_credentials/{flow.credential_id}/probe"] == 3

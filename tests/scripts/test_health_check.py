@@ -81,3 +81,27 @@ def test_unknown_flow_id_points_to_the_listing(sandbox_env, flow):
     done = run(sandbox_env, "--flow-id", "987654")
     assert "not found: flows:987654" in done.stdout and "list_resources.py flows" in done.stdout
     assert "no flows to check" not in done.stdout
+
+
+def test_an_api_outage_exits_6_retryable_with_a_stderr_line(sandbox, sandbox_env, flow):
+    def outage(*paths: str) -> None:
+        for path in paths:
+            sandbox.control.post("faults", json={"method": "GET", "path": path, "status": 503, "count": None})
+
+    # The monitoring endpoint and the credential probe fail: nothing may be guessed.
+    outage(r"^/health/org/flows$", r"^/data_credentials/\d+/probe$")
+    try:
+        done = run(sandbox_env, *LENIENT, "--json")
+        outage(r"^/flows$")
+        listing_down = run(sandbox_env, *LENIENT, "--json")
+    finally:
+        sandbox.control.delete("faults")
+    assert done.returncode == 6, done.stderr
+    result = json.loads(done.stdout)["result"]
+    assert result["overall"] == "unknown" and result["retryable"] is True
+    [health] = result["flows"]
+    assert health["verdict"] == "unknown" and not any("failed" in reason for reason in health["reasons"])
+    assert "could not be judged because the API failed" in done.stderr
+    # When even the listing fails, the whole check is a retryable error: exit 6 as well.
+    assert listing_down.returncode == 6, listing_down.stderr
+    assert json.loads(listing_down.stdout)["error"]["retryable"] is True

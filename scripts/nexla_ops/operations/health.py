@@ -4,12 +4,13 @@ How it scales: every flow the caller can reach (``access_role``, default collabo
 from ``GET /flows`` in pages of 1000 (the flow trees carry the flows' sources, nexsets, sinks and
 credentials; flows that never ran are included), then the run metrics from
 ``GET /flows?include_run_metrics=1`` page by page, stopping once every flow was seen. So N flows
-cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each, with
-bounded concurrency (``client.fan_out``). A flow's latest-run status is looked up only when its
-verdict depends on it (its latest run read nothing or reported errors: flow metrics carry no run
-status): all of them with one call to Nexla's ``/health/org/flows`` when the server has it, else
-one run-summary read per such flow, in parallel within the rate limit. A small selection of flow
-ids or resource ids is fetched directly instead (one call per item). See :func:`request_bound`.
+cost ceil(N / 1000) + ceil(N / per_page) list calls. Credentials are probed once each (again at
+the end when an outage answered), with bounded concurrency (``client.fan_out``). Flow metrics
+carry no run status, so the latest-run status of every flow that ran comes from one call to
+Nexla's ``/health/org/flows`` when the server has it; else one run-summary read per flow whose latest run read nothing or reported
+errors (the only runs a status-less run summary can say more about), in parallel within the
+rate limit. A small selection of flow ids or resource ids is fetched directly instead (one call
+per item). See :func:`request_bound`.
 
 Verdict rules per flow (the worst rule that fires wins):
 
@@ -21,8 +22,9 @@ Verdict rules per flow (the worst rule that fires wins):
 * warning: the flow is paused (``paused`` setting) or was never activated, or some resource in it
   is paused; the last run is older than ``warn_intervals`` intervals (or ``max_age``); no run yet;
   the error rate exceeds ``warn_error_rate``; fewer records than ``min_records`` in the window.
-* unknown: a credential could not be probed because the API failed (5xx, 429, timeout, dropped
-  connection, open circuit). An outage is never reported as a broken credential.
+* unknown: a credential could not be probed, or the latest run's status could not be read,
+  because the API failed (5xx, 429, timeout, dropped connection, open circuit). An outage is
+  never reported as a broken credential, a failed run or a good one.
 
 Exit code: :attr:`HealthReport.exit_code` is 5 when any flow is critical, and also when any flow
 is at warning if ``fail_on="warning"``; 6 (retry later, ``retryable: true``) when no flow is
@@ -33,6 +35,7 @@ anyone from cron.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,12 +78,13 @@ _RED = {"RED", "UNHEALTHY", "ERROR", "FAILED", "CRITICAL"}
 
 
 class _LastRun:
-    """What a run-status lookup said about a flow's latest run."""
+    """What a run-status lookup said about a flow's latest run; ``unreadable`` says why the lookup failed."""
 
-    def __init__(self, run_id: int | None, status: str | None, message: str | None) -> None:
+    def __init__(self, run_id: int | None, status: str | None, message: str | None, unreadable: str | None = None) -> None:
         self.run_id = run_id
         self.status = status
         self.message = message
+        self.unreadable = unreadable
 
 
 class _Inventory:
@@ -121,18 +125,22 @@ async def _list_pages(
 
 
 async def _list_all_flows(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
-    """Every flow the caller can reach, then the run metrics of those that ran.
+    """Every flow the caller can reach, without run metrics (see :func:`_list_run_metrics`).
 
     Real Nexla's ``include_run_metrics=1`` listing leaves out flows that never ran, so the
-    inventory (elements, no metrics) is read first in large pages; the metrics listing then stops
-    as soon as it has seen every flow, which saves the empty page an exact multiple would cost.
+    inventory (elements, no metrics) is read on its own, in large pages.
     """
-    scope = {"access_role": request.access_role}
-    await _list_pages(client, inventory, scope, INVENTORY_PAGE_SIZE, None, progress)
+    await _list_pages(client, inventory, {"access_role": request.access_role}, INVENTORY_PAGE_SIZE, None, progress)
+
+
+async def _list_run_metrics(client: Any, request: HealthCheckRequest, inventory: _Inventory, progress: ProgressCallback) -> None:
+    """The run metrics of the listed flows that ran; the listing stops as soon as it has seen
+    every flow, which saves the empty page an exact multiple would cost."""
     total = len(inventory.tree.flows)
     if total:
         inventory.tree.metrics = []
-        await _list_pages(client, inventory, {**scope, "include_run_metrics": 1}, request.per_page, total, progress)
+        params = {"access_role": request.access_role, "include_run_metrics": 1}
+        await _list_pages(client, inventory, params, request.per_page, total, progress)
 
 
 async def _fetch_selection(
@@ -208,11 +216,13 @@ def _runs_of(inventory: _Inventory, root: FlowNode) -> dict[int | None, dict[str
     return runs
 
 
-def _open_last_runs(inventory: _Inventory, roots: list[FlowNode]) -> list[tuple[FlowNode, int]]:
-    """(root, latest run id) of flows whose verdict depends on the latest run's status.
+def _open_last_runs(inventory: _Inventory, roots: list[FlowNode], *, suspicious_only: bool) -> list[tuple[FlowNode, int]]:
+    """(root, latest run id) of flows whose latest run has no status in the flow metrics.
 
     Flow metrics carry records and errors but no status: a failed run and an idle one both show
-    zero records, and a run that errored may still have read records.
+    zero records, and a run that failed (at a sink, say) may still have read records without a
+    single record error. ``suspicious_only`` keeps the runs that read nothing or reported errors:
+    the only ones a run summary (which has no status either) can say more about.
     """
     wanted = []
     for root in roots:
@@ -221,7 +231,7 @@ def _open_last_runs(inventory: _Inventory, roots: list[FlowNode]) -> list[tuple[
             continue
         last_id = max(runs)
         last = runs[last_id]
-        if last["status"] is None and (last["records"] == 0 or last["errors"] > 0):
+        if last["status"] is None and (not suspicious_only or last["records"] == 0 or last["errors"] > 0):
             wanted.append((root, last_id))
     return wanted
 
@@ -272,15 +282,30 @@ async def _health_endpoint(
     return True
 
 
+def _unreadable(inventory: _Inventory, wanted: list[tuple[FlowNode, int]], error: BaseException) -> None:
+    """The lookup failed: these flows' latest-run status is unknown, not assumed (see :func:`_judge`)."""
+    why = error.message if isinstance(error, NexlaError) else type(error).__name__
+    for root, last_id in wanted:
+        inventory.last_run[root.id] = _LastRun(last_id, None, None, unreadable=why)
+
+
 async def _fill_last_run_status(
     client: Any, inventory: _Inventory, roots: list[FlowNode], concurrency: int, access_role: str
 ) -> None:
-    """Look up the latest run's status of the flows whose verdict depends on it, and only those:
-    through the monitoring endpoint (one call) when served, else one run-summary read per flow,
-    in parallel within the client's rate limit."""
-    wanted = _open_last_runs(inventory, roots)
-    if not wanted or await _health_endpoint(client, inventory, wanted, access_role):
+    """Look up the latest run's status of the flows that ran: every one of them through the
+    monitoring endpoint (one call) when served, else one run-summary read per flow whose run read
+    nothing or reported errors, in parallel within the client's rate limit. A lookup that fails
+    leaves those flows' status unknown (an outage must not read as a failed or a good run)."""
+    wanted = _open_last_runs(inventory, roots, suspicious_only=False)
+    if not wanted:
         return
+    try:
+        if await _health_endpoint(client, inventory, wanted, access_role):
+            return
+    except NexlaError as error:
+        _unreadable(inventory, wanted, error)
+        return
+    wanted = _open_last_runs(inventory, roots, suspicious_only=True)
 
     async def fetch(item: tuple[FlowNode, int]) -> Any:
         return await client.get(
@@ -290,6 +315,7 @@ async def _fill_last_run_status(
 
     for (root, last_id), body in zip(wanted, await client.fan_out(fetch, wanted, concurrency=concurrency), strict=True):
         if isinstance(body, BaseException):
+            _unreadable(inventory, [(root, last_id)], body)
             continue
         run = next((r for r in parse_run_page(body).runs if r.run_id == last_id), None)
         # Real run summaries carry no status: errors and nothing read there is a failed run.
@@ -309,9 +335,14 @@ async def _probe_all(
     async def probe(cred_id: int) -> Any:
         return await client.get(f"/data_credentials/{cred_id}/probe")
 
-    results = await client.fan_out(probe, ids, concurrency=concurrency)
+    results = dict(zip(ids, await client.fan_out(probe, ids, concurrency=concurrency), strict=True))
+    # A probe the outage answered (after the client's own retries) is asked once more, after the
+    # others: a short outage in the middle of a check should not leave a credential unknown.
+    again = [i for i in ids if (v := probe_verdict(i, results[i])).verdict == "unknown" and v.retryable]
+    if again:
+        results.update(zip(again, await client.fan_out(probe, again, concurrency=concurrency), strict=True))
     out: dict[int, CredentialHealth] = {}
-    for cred_id, result in zip(ids, results, strict=True):
+    for cred_id, result in results.items():
         element = inventory.tree.element(ResourceKind.CREDENTIALS, cred_id)
         verdict: Probe = probe_verdict(cred_id, result)
         out[cred_id] = CredentialHealth(
@@ -410,8 +441,12 @@ def _judge(
         looked_up = inventory.last_run.get(root.id)
         last_status = str(last["status"] or (looked_up.status if looked_up else None) or "").upper()
         message = looked_up.message if looked_up else None
+        if not last_status and looked_up is not None and looked_up.unreadable:
+            # The status lookup failed: neither "failed" nor "fine" may be guessed from the counts.
+            find("unknown", f"last run {last_id}: its status could not be read now (retry later): "
+                            f"{scrub_text(looked_up.unreadable)}")
         # A failed run is critical whatever it read; without any status, errors and nothing read is a failure.
-        if last_status in BAD_STATUSES or (not last_status and last["errors"] and not last["records"]):
+        elif last_status in BAD_STATUSES or (not last_status and last["errors"] and not last["records"]):
             detail = f": {scrub_text(message)}" if message else f" ({last['errors']} errors, {last['records']} records)"
             find("critical", f"last run {last_id} failed{detail}")
     if rate is not None and rate > thresholds.critical_error_rate:
@@ -484,22 +519,39 @@ async def check_health(
     now = datetime.now(UTC)
     inventory = _Inventory()
     selection_size = len(request.flow_ids) + len(request.resources)
-    if 0 < selection_size <= DIRECT_SELECTION_LIMIT:
+    direct = 0 < selection_size <= DIRECT_SELECTION_LIMIT
+    if direct:
         selected, missing = await _fetch_selection(client, request, inventory, progress)
     else:
         await _list_all_flows(client, request, inventory, progress)
         selected, missing = _select_roots(inventory, request)
     roots = sorted((root for root in inventory.tree.flows if root.id in selected), key=lambda root: root.id)
     await _fill_missing_objects(client, inventory, roots, request.per_page)
-    await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
 
     users: dict[int, list[int]] = {}
     for root in roots:
         for cred_id in inventory.tree.credential_ids(root):
             users.setdefault(cred_id, []).append(root.id)
-    credentials = (
-        await _probe_all(client, inventory, users, request.concurrency, progress) if request.thresholds.probe_credentials else {}
-    )
+
+    async def runs() -> None:
+        if not direct:
+            await _list_run_metrics(client, request, inventory, progress)
+        await _fill_last_run_status(client, inventory, roots, request.concurrency, request.access_role)
+
+    async def probes() -> dict[int, CredentialHealth]:
+        if not request.thresholds.probe_credentials:
+            return {}
+        return await _probe_all(client, inventory, users, request.concurrency, progress)
+
+    # The probes need only the inventory: they run while the run metrics and statuses are read,
+    # so a check takes the longer of the two, not their sum (under 429s and backoffs, seconds).
+    probing = asyncio.ensure_future(probes())
+    try:
+        await runs()
+    except BaseException:
+        probing.cancel()
+        raise
+    credentials = await probing
 
     flows = []
     for root in roots:
@@ -537,14 +589,17 @@ async def check_health(
     return report
 
 
-def request_bound(flows: int, per_page: int, credentials: int, suspicious_runs: int = 0, constant: int = 1) -> int:
+def request_bound(
+    flows: int, per_page: int, credentials: int, suspicious_runs: int = 0, constant: int = 1, ran_flows: int = 0
+) -> int:
     """The upper bound on API requests of a full check: the inventory pages, the run-metrics pages
     (the metrics listing stops once it has seen every flow), one probe per distinct credential,
-    the latest-run lookups (one monitoring call, or one per flow whose verdict depends on it when
-    the server lacks it: ``suspicious_runs``), plus ``constant`` (authentication)."""
+    the latest-run lookups (one monitoring call when any flow ran, ``ran_flows``; when the server
+    lacks it, also one run-summary read per flow whose run read nothing or reported errors:
+    ``suspicious_runs``), plus ``constant`` (authentication)."""
     inventory_pages = math.floor(flows / INVENTORY_PAGE_SIZE) + 1
     metric_pages = max(1, math.ceil(flows / per_page)) if flows else 0
-    lookups = 0 if not suspicious_runs else 1 + suspicious_runs
+    lookups = 0 if not (ran_flows or suspicious_runs) else 1 + suspicious_runs
     return inventory_pages + metric_pages + credentials + lookups + constant
 
 

@@ -261,7 +261,10 @@ class HealthReport(BaseModel):
         """5 when the check fails (see :mod:`nexla_ops.operations.health`), 6 when it could not
         judge every flow (API outage: retry), 4 when a selected flow or resource does not exist
         (a mistyped id in a cron job must not pass silently), 1 when only the alert failed, else 0."""
-        if self.overall == "critical" or (self.fail_on == "warning" and self.overall == "warning"):
+        # A flow known to be at warning fails a fail_on=warning check even when another flow is
+        # unknown: retrying cannot turn that into a pass.
+        warned = self.overall == "warning" or self.counts.get("warning", 0) > 0
+        if self.overall == "critical" or (self.fail_on == "warning" and warned):
             return 5
         if self.overall == "unknown":
             return 6

@@ -10,8 +10,9 @@ to the project, the detected nexset, the nexset chain, destinations, then remove
 removed nexsets (deepest first). Planning sends only GET requests. Fields are compared only where
 the spec says something: config keys the spec does not mention (server defaults) are not drift.
 Credential secrets are never read back, so an existing credential of this deployment is always
-``unchanged``; in a plan's output a credential's fields show ``{from_env: VAR}`` references and
-secret-looking literals are redacted.
+``unchanged``; in a plan's output a credential's fields show their references (``{from_env: VAR}``,
+``{from_keyring: NAME}``, ``{from_dotenv: ...}``, ``{from_user: LABEL}``: where the value will come
+from, never the value) and secret-looking literals are redacted.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from nexla_ops.operations.deploy.spec import (
 from nexla_ops.operations.deploy.state import Existing, credential_keys, discover, name_conflicts, parent_of
 from nexla_ops.operations.deploy.validate import check_transform_spec, sent_transform
 from nexla_ops.redaction import redact
+from nexla_ops.secrets import as_secret_ref
 
 Action = Literal["create", "update", "delete", "unchanged", "use", "detect", "conflict"]
 MUTATING: tuple[Action, ...] = ("create", "update", "delete", "detect")
@@ -73,12 +75,15 @@ class PlannedChange(BaseModel):
         if body is None or self.kind != "data_credentials":
             return body
         fields = body.get("credentials") or {}
-        shown = {k: v if _is_env_ref(v) else redact({k: v})[k] for k, v in fields.items()}
+        shown = {k: v if _is_reference(v) else redact({k: v})[k] for k, v in fields.items()}
         return {**body, "credentials": shown}
 
 
-def _is_env_ref(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"from_env"}
+def _is_reference(value: Any) -> bool:
+    try:
+        return as_secret_ref(value) is not None
+    except ValueError:  # a malformed reference is shown redacted, like a literal
+        return False
 
 
 class DeployPlan(BaseModel):

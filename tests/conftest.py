@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from nexla_ops.operations.deploy import DeployResult
+from nexla_sandbox.runtime.demo import DemoData, write_demo_data
 from nexla_sandbox.testing import SandboxHandle, running_sandbox
+from tests.helpers.deploy import DEMO_SECRET, SECRET_ENV, deploy_demo
 
 
 @pytest.fixture
@@ -31,6 +34,24 @@ def sandbox_env(sandbox: SandboxHandle, tmp_path: Path) -> dict[str, str]:
         NEXLA_AUDIT_LOG=str(tmp_path / "audit.jsonl"),
     )
     return env
+
+
+@pytest.fixture
+def deploy_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credential secret the guide's spec reads from the environment (``SECRET_ENV``)."""
+    monkeypatch.setenv(SECRET_ENV, DEMO_SECRET)
+
+
+@pytest.fixture
+def demo(sandbox: SandboxHandle) -> DemoData:
+    """The demo input files in the sandbox's data dir."""
+    return write_demo_data(sandbox.data_dir)
+
+
+@pytest.fixture
+async def deployed(sandbox: SandboxHandle, deploy_secret: None) -> DeployResult:
+    """The guide's deployment, applied."""
+    return await deploy_demo(sandbox)
 
 
 @pytest.fixture(autouse=True, scope="session")

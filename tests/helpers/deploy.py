@@ -10,9 +10,11 @@ from typing import Any
 import yaml
 from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
-from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, parse_spec
+from nexla_ops.operations.deploy import DeployPlan, DeployResult, FlowSpec, apply_deployment, parse_spec
+from nexla_sandbox.runtime.demo import write_demo_data
 
 SECRET_ENV = "NEXLA_SECRET_DEMO_S3"  # the prefix the MCP server allows by default
+DEMO_SECRET = "demo-secret-value"
 MUTATING = ("POST ", "PUT ", "DELETE ", "PATCH ")
 READS_AS_POST = ("/token", "/probe/tree", "/probe/sample")
 
@@ -125,3 +127,12 @@ def applied_changes(result: DeployResult) -> set[tuple[str, str]]:
         out.add((by_id[(ref.kind, ref.id)], "delete"))
     out.update(("project.flows", "update") for _ in result.linked)
     return {(path, "detect" if path == "source.detected" else action) for path, action in out}
+
+
+async def deploy_demo(sandbox: Any) -> DeployResult:
+    """The guide's deployment applied over the demo files (needs SECRET_ENV set: fixture ``deploy_secret``)."""
+    write_demo_data(sandbox.data_dir)
+    async with client_for(sandbox) as client:
+        result = await apply_deployment(client, make_spec())
+    assert result.status == "applied", result.error
+    return result

@@ -16,16 +16,9 @@ from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 from nexla_ops.domain import LogsPage
 from nexla_sandbox.runtime.demo import write_demo_data
+from tests.helpers.deploy import TRANSFORM
 
 S3_SECRET = "monitor-test-secret-value"
-TRANSFORM = {
-    "version": 1,
-    "operations": [
-        {"operation": "flatten", "path": "line_items"},
-        {"operation": "rename", "fields": {"line_items.sku": "sku"}},
-        {"operation": "filter", "condition": "status != 'CANCELLED'"},
-    ],
-}
 # Fails on every record at operation 1: the customer's name is no number.
 FAILING_TRANSFORM = {
     "version": 1,

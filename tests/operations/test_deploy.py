@@ -14,7 +14,6 @@ from nexla_ops.operations.deploy import (
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.redaction import REDACTED
 from nexla_ops.operations.progress import ProgressEvent
-from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
     SECRET_ENV,
     client_for,
@@ -28,14 +27,7 @@ from tests.helpers.deploy import (
 from nexla_ops.operations.deploy import parse_spec
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-
-
-@pytest.fixture
-def demo(sandbox):
-    return write_demo_data(sandbox.data_dir)
+pytestmark = pytest.mark.usefixtures("deploy_secret")
 
 
 async def test_validate_names_the_failing_transform_operation(sandbox, demo):

@@ -17,9 +17,7 @@ from nexla_ops.operations.deploy import (
     plan_deployment,
     validate_deployment,
 )
-from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
-    SECRET_ENV,
     TRANSFORM,
     client_for,
     inventory,
@@ -44,14 +42,7 @@ def official_data(transform: object, **overrides: object) -> dict:
     return data
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-
-
-@pytest.fixture
-def demo(sandbox):
-    return write_demo_data(sandbox.data_dir)
+pytestmark = pytest.mark.usefixtures("deploy_secret")
 
 
 async def test_the_plan_body_is_the_official_format(sandbox, demo):

@@ -8,18 +8,10 @@ import copy
 import pytest
 
 from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
-from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, TRANSFORM, announced, applied_changes, client_for, spec_data
+from tests.helpers.deploy import TRANSFORM, announced, applied_changes, client_for, spec_data
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-
-
-@pytest.fixture
-def demo(sandbox):
-    return write_demo_data(sandbox.data_dir)
+pytestmark = pytest.mark.usefixtures("deploy_secret")
 
 
 def second_nexset(name: str) -> dict:

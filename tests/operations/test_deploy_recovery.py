@@ -13,9 +13,7 @@ from nexla_ops.client import AsyncNexlaClient
 from nexla_ops.config import Settings
 from nexla_ops.operations.deploy import apply_deployment, parse_spec, plan_deployment
 from nexla_ops.operations.progress import ProgressEvent
-from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
-    SECRET_ENV,
     client_for,
     control,
     inject_fault,
@@ -26,14 +24,7 @@ from tests.helpers.deploy import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-
-
-@pytest.fixture
-def demo(sandbox):
-    return write_demo_data(sandbox.data_dir)
+pytestmark = pytest.mark.usefixtures("deploy_secret")
 
 
 def names(found: dict[str, list[tuple[int, str]]], kind: str) -> list[str]:

@@ -8,7 +8,6 @@ import pytest
 
 from nexla_ops.operations.deploy import apply_deployment, parse_spec
 from nexla_ops.operations.progress import ProgressEvent
-from nexla_sandbox.runtime.demo import write_demo_data
 from tests.helpers.deploy import (
     SECRET_ENV,
     client_for,
@@ -21,14 +20,7 @@ from tests.helpers.deploy import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-
-
-@pytest.fixture
-def demo(sandbox):
-    return write_demo_data(sandbox.data_dir)
+pytestmark = pytest.mark.usefixtures("deploy_secret")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from nexla_ops.operations.deploy import apply_deployment
 from nexla_ops.operations.flows import (
     CopyOptions,
     DeleteRequest,
@@ -18,18 +17,7 @@ from nexla_ops.operations.flows import (
 from nexla_ops.errors import NexlaError
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.listing import ListQuery, list_resources
-from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, inventory, make_spec
-
-
-@pytest.fixture
-async def deployed(sandbox, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-    write_demo_data(sandbox.data_dir)
-    async with client_for(sandbox) as client:
-        result = await apply_deployment(client, make_spec())
-        assert result.status == "applied", result.error
-    return result
+from tests.helpers.deploy import client_for, inventory
 
 
 async def test_show_pause_activate_whole_tree_and_one_resource(sandbox, deployed):

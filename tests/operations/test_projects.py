@@ -6,22 +6,10 @@ from __future__ import annotations
 import pytest
 
 from nexla_ops.errors import NexlaError
-from nexla_ops.operations.deploy import apply_deployment
 from nexla_ops.operations.errors import OperationRefused
 from nexla_ops.operations.projects import ProjectRequest, manage_project
 from nexla_ops.operations.promotion import DestinationOverride, PromotionRequest, copy_flow_to_project
-from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, inject_fault, inventory, make_spec, mutating_requests, reset_requests
-
-
-@pytest.fixture
-async def deployed(sandbox, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-    write_demo_data(sandbox.data_dir)
-    async with client_for(sandbox) as client:
-        result = await apply_deployment(client, make_spec())
-        assert result.status == "applied", result.error
-    return result
+from tests.helpers.deploy import client_for, inject_fault, inventory, mutating_requests, reset_requests
 
 
 def _sink(deployed) -> int:

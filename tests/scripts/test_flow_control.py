@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 
-from nexla_ops.operations.deploy import apply_deployment
-from nexla_sandbox.runtime.demo import write_demo_data
-
-from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
 from tests.helpers.scripts import run_script
-
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return run_script("flow_control", *args, env=env)
 
 
-def _deploy(sandbox, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-    write_demo_data(sandbox.data_dir)
-
-    async def go():
-        async with client_for(sandbox) as client:
-            return await apply_deployment(client, make_spec())
-
-    result = asyncio.run(go())
-    assert result.status == "applied", result.error
-    return result
-
-
 def test_help():
     assert "--confirm-name" in run("--help").stdout
 
 
-def test_show_pause_delete(sandbox, sandbox_env, monkeypatch):
-    deployed = _deploy(sandbox, monkeypatch)
+def test_show_pause_delete(sandbox, sandbox_env, deployed):
     shown = json.loads(run("show", "--kind", "sources", "--id", str(deployed.source_id), "--json", env=sandbox_env).stdout)
     assert shown["result"]["flow_id"] == deployed.flow_id
     paused = run("pause", "--kind", "flows", "--id", str(deployed.flow_id), env=sandbox_env)
@@ -49,8 +29,7 @@ def test_show_pause_delete(sandbox, sandbox_env, monkeypatch):
     assert run("show", "--kind", "sources", "--id", str(deployed.source_id), env=sandbox_env).returncode == 4
 
 
-def test_delete_refusals_say_which_flags_to_pass(sandbox, sandbox_env, monkeypatch):
-    deployed = _deploy(sandbox, monkeypatch)
+def test_delete_refusals_say_which_flags_to_pass(sandbox, sandbox_env, deployed):
     target = ("--kind", "flows", "--id", str(deployed.flow_id))
     shown = run("show", *target, env=sandbox_env)
     name = json.loads(run("show", *target, "--json", env=sandbox_env).stdout)["result"]["name"]
@@ -65,9 +44,8 @@ def test_delete_refusals_say_which_flags_to_pass(sandbox, sandbox_env, monkeypat
     assert run("show", *target, env=sandbox_env).returncode == 0
 
 
-def test_option_scripts_share_one_spelling_for_kind_and_id(sandbox, sandbox_env, monkeypatch):
+def test_option_scripts_share_one_spelling_for_kind_and_id(sandbox, sandbox_env, deployed):
     """--kind/--id and --resource-type/--resource-id mean the same in every option-style script."""
-    deployed = _deploy(sandbox, monkeypatch)
     source = str(deployed.source_id)
     shown = run("show", "--resource-type", "sources", "--resource-id", source, "--json", env=sandbox_env)
     assert shown.returncode == 0, shown.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -22,6 +23,19 @@ def credential_id(sandbox) -> int:
         )["id"]
 
 
+def manage_access(
+    env: dict[str, str],
+    action: str,
+    credential_id: int,
+    *more: str,
+    resource_type: str = "credential",
+    **extra_env: str,
+) -> subprocess.CompletedProcess:
+    """``manage_access <action>`` on the credential ``credential_id``, ``more`` arguments after it."""
+    argv = [action, "--resource-type", resource_type, "--resource-id", str(credential_id), *more]
+    return run_script("manage_access", argv, env, **extra_env)
+
+
 def test_help_shows_examples():
     done = run_script("manage_access", ["--help"], {})
     assert done.returncode == 0
@@ -29,11 +43,7 @@ def test_help_shows_examples():
 
 
 def test_list_json(sandbox, sandbox_env, credential_id):
-    done = run_script(
-        "manage_access",
-        ["list", "--resource-type", "credential", "--resource-id", str(credential_id), "--json"],
-        sandbox_env,
-    )
+    done = manage_access(sandbox_env, "list", credential_id, "--json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["ok"] is True
@@ -42,63 +52,25 @@ def test_list_json(sandbox, sandbox_env, credential_id):
 
 
 def test_grant_by_email_and_team_then_readable_output(sandbox, sandbox_env, credential_id):
-    done = run_script(
-        "manage_access",
-        [
-            "grant",
-            "--resource-type",
-            "data_credentials",
-            "--resource-id",
-            str(credential_id),
-            "--email",
-            "operator@sandbox.local",
-            "--team-name",
-            "analytics",
-            "--role",
-            "collaborator",
-        ],
-        sandbox_env,
+    done = manage_access(
+        sandbox_env, "grant", credential_id, "--email", "operator@sandbox.local", "--team-name", "analytics",
+        "--role", "collaborator", resource_type="data_credentials",
     )
     assert done.returncode == 0, done.stderr
     assert "changed" in done.stdout and "before:" in done.stdout and "after:" in done.stdout
     assert "operator@sandbox.local" in done.stdout and "analytics" in done.stdout
-    again = run_script(
-        "manage_access",
-        [
-            "grant",
-            "--resource-type",
-            "data_credentials",
-            "--resource-id",
-            str(credential_id),
-            "--email",
-            "operator@sandbox.local",
-            "--role",
-            "collaborator",
-            "--json",
-        ],
-        sandbox_env,
+    again = manage_access(
+        sandbox_env, "grant", credential_id, "--email", "operator@sandbox.local", "--role", "collaborator", "--json",
+        resource_type="data_credentials",
     )
     assert json.loads(again.stdout)["result"]["results"][0]["outcome"] == "unchanged"
 
 
 def test_dry_run_changes_nothing(sandbox, sandbox_env, credential_id):
     reset_requests(sandbox)
-    done = run_script(
-        "manage_access",
-        [
-            "grant",
-            "--resource-type",
-            "credential",
-            "--resource-id",
-            str(credential_id),
-            "--user-id",
-            str(sandbox.users["member"]),
-            "--role",
-            "operator",
-            "--dry-run",
-            "--json",
-        ],
-        sandbox_env,
+    member = str(sandbox.users["member"])
+    done = manage_access(
+        sandbox_env, "grant", credential_id, "--user-id", member, "--role", "operator", "--dry-run", "--json"
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["result"]
@@ -107,20 +79,7 @@ def test_dry_run_changes_nothing(sandbox, sandbox_env, credential_id):
 
 
 def test_revoking_the_last_owner_exits_2(sandbox, sandbox_env, credential_id):
-    done = run_script(
-        "manage_access",
-        [
-            "revoke",
-            "--resource-type",
-            "credential",
-            "--resource-id",
-            str(credential_id),
-            "--user-id",
-            str(sandbox.users["admin"]),
-            "--json",
-        ],
-        sandbox_env,
-    )
+    done = manage_access(sandbox_env, "revoke", credential_id, "--user-id", str(sandbox.users["admin"]), "--json")
     assert done.returncode == 2
     document = json.loads(done.stdout)
     assert document["ok"] is False
@@ -135,20 +94,8 @@ def test_operator_key_gets_exit_3(sandbox, sandbox_env, credential_id):
                 "accessors": [{"type": "USER", "id": sandbox.users["operator"], "access_roles": ["operator"]}]
             },
         )
-    done = run_script(
-        "manage_access",
-        [
-            "grant",
-            "--resource-type",
-            "credential",
-            "--resource-id",
-            str(credential_id),
-            "--team-id",
-            "1",
-            "--role",
-            "admin",
-        ],
-        sandbox_env,
+    done = manage_access(
+        sandbox_env, "grant", credential_id, "--team-id", "1", "--role", "admin",
         NEXLA_SERVICE_KEY=sandbox.keys["operator"],
     )
     assert done.returncode == 3
@@ -159,17 +106,7 @@ def test_operator_key_gets_exit_3(sandbox, sandbox_env, credential_id):
     ("args", "code", "message"),
     [
         (
-            [
-                "grant",
-                "--resource-type",
-                "credential",
-                "--resource-id",
-                "{id}",
-                "--user-id",
-                "2",
-                "--role",
-                "boss",
-            ],
+            ["grant", "--resource-type", "credential", "--resource-id", "{id}", "--user-id", "2", "--role", "boss"],
             2,
             "role",
         ),

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-from nexla_ops.operations.deploy import apply_deployment
-from nexla_sandbox.runtime.demo import write_demo_data
-from tests.helpers.deploy import SECRET_ENV, client_for, make_spec
 from tests.helpers.scripts import run_script
-
-
-def _deploy(sandbox, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "demo-secret-value")
-    write_demo_data(sandbox.data_dir)
-
-    async def go():
-        async with client_for(sandbox) as client:
-            return await apply_deployment(client, make_spec())
-
-    result = asyncio.run(go())
-    assert result.status == "applied", result.error
-    return result
 
 
 def _json(done) -> dict:
@@ -29,8 +12,7 @@ def _json(done) -> dict:
     return json.loads(done.stdout)["result"]
 
 
-def test_project_then_copy_into_it(sandbox, sandbox_env, monkeypatch) -> None:
-    deployed = _deploy(sandbox, monkeypatch)
+def test_project_then_copy_into_it(sandbox, sandbox_env, deployed) -> None:
     sink_id = next(r.id for r in deployed.created if r.kind == "data_sinks")
     created = _json(run_script("manage_project", "create", "--name", "staging", "--json", env=sandbox_env))
     pid = str(created["project_id"])

@@ -306,10 +306,11 @@ async def test_4_rotate_a_credential_flows_keep_working_and_team_access_is_kept(
     await _share_with_team(sandbox, "data_credentials", old, "collaborator")
 
     async with agent_session("4 rotate a credential", sandbox) as agent:
-        rotation = {"credential_id": old, "fields_from_env": {"secret_access_key": ROTATED_ENV},
-                    "fields": {"access_key_id": "AKIAROTATED"}}
+        # Only the new secret: the key id and the other non-secret fields carry over.
+        rotation = {"credential_id": old, "fields_from_env": {"secret_access_key": ROTATED_ENV}}
         planned = await agent.ok("rotate_credential", rotation)
         assert planned["outcome"] == "planned" and planned["dependents"]
+        assert planned["diff"]["values"]["access_key_id"][0] == planned["diff"]["values"]["access_key_id"][1], planned
         assert any(accessor.startswith("TEAM ") for accessor in planned["diff"]["accessors_old"]), planned["diff"]
         assert planned["diff"]["accessors_new"] == planned["diff"]["accessors_old"]
         rotated = await agent.ok("rotate_credential", {**rotation, "dry_run": False})
@@ -324,6 +325,8 @@ async def test_4_rotate_a_credential_flows_keep_working_and_team_access_is_kept(
     assert any(a.get("type") == "TEAM" and "collaborator" in a["access_roles"] for a in access["accessors"]), access
     async with client_for(sandbox) as api:
         assert old not in [c["id"] for c in await api.get("/data_credentials")]
+        kept = (await api.get(f"/data_credentials/{new}"))["credentials_non_secure_data"]
+    assert kept.get("access_key_id") == spec_data()["credential"]["fields"]["access_key_id"], kept
 
 
 async def _two_flows(sandbox: Any) -> tuple[dict[str, Any], dict[str, Any]]:

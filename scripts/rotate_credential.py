@@ -17,7 +17,6 @@ from typing import Any
 from nexla_ops.cli import Script, render_table, script_parser
 from nexla_ops.operations.credentials import RotationRequest, RotationResult, rotate_credential
 from nexla_ops.operations.progress import ProgressCallback
-from nexla_ops.redaction import is_secret_key
 
 EXAMPLES = (
     "export NEW_SECRET=...   # from your secret manager",
@@ -72,12 +71,6 @@ async def action(args: argparse.Namespace, client: Any, progress: ProgressCallba
     plain = _pairs(args.field, "--field")
     if not from_env and not plain:
         raise ValueError("--fields-from-env: give the new credential's fields, e.g. --fields-from-env secret_access_key=NEW_SECRET")
-    # A secret typed on the command line lands in shell history and process listings.
-    secret = sorted(field for field in plain if is_secret_key(field))
-    if secret:
-        raise ValueError(
-            f"--field {secret[0]}: looks secret; export it and pass --fields-from-env {secret[0]}=ENV_VAR instead"
-        )
     request = RotationRequest(
         credential_id=args.credential_id,
         fields_from_env=from_env,

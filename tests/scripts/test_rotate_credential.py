@@ -132,7 +132,8 @@ def test_a_secret_given_with_field_is_refused_and_not_echoed(sandbox_env, flow):
     done = run_script("rotate_credential", argv, sandbox_env)
     assert done.returncode == 2
     assert "typed-on-the-command-line" not in done.stdout + done.stderr
-    assert json.loads(done.stdout)["error"]["message"].startswith("--field secret_access_key: looks secret")
+    message = json.loads(done.stdout)["error"]["message"]
+    assert message.startswith("fields: secret_access_key looks secret") and "--fields-from-env" in message
 
 
 def test_dry_run_text_shows_fields_old_vs_new_never_the_secret(sandbox, sandbox_env):

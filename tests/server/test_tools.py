@@ -93,6 +93,10 @@ async def test_every_tool_succeeds_and_matches_its_output_schema(sandbox, tmp_pa
              "fields": {"access_key_id": "AKIANEW"}},
         )
         assert planned["outcome"] == "planned"
+        plain_secret = await call.client.call_tool("rotate_credential", {
+            "credential_id": credential_id, "fields": {"secret_access_key": "pasted-into-the-chat"}})
+        assert plain_secret.is_error and "fields_from_user" in str(plain_secret.content)
+        assert "pasted-into-the-chat" not in str(plain_secret.content)
         checked = await call.ok(
             "validate_transform",
             {"transform": {"version": 1, "operations": [{"operation": "rename", "fields": {"a": "b"}}]},

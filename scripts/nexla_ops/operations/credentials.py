@@ -35,7 +35,7 @@ from nexla_ops.errors import NexlaError, NotFoundError
 from nexla_ops.domain import ErrorDocument, Probe, ProbeVerdict, error_document, probe_verdict
 from nexla_ops.operations.progress import ProgressCallback, ProgressEvent, no_progress
 from nexla_ops.operations.rotation_access import RotationDiff, carried_fields, copy_accessors, rotation_diff
-from nexla_ops.secrets import EnvRef, SecretRef, UserRef, resolve_secret
+from nexla_ops.secrets import EnvRef, SecretRef, UserRef, literal_secret_message, resolve_secret
 from nexla_ops.resources import ResourceKind
 
 if TYPE_CHECKING:
@@ -114,6 +114,18 @@ class RotationRequest(BaseModel):
         for field, var in value.items():
             if not field.strip() or not var.strip():
                 raise ValueError("entries map a FIELD to an environment variable (or a label), both non-empty")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _no_plain_secret(cls, value: dict[str, Any]) -> dict[str, Any]:
+        # A secret given plainly has passed through a command line or the model: refuse it for every face.
+        for field in sorted(value):
+            if literal_secret_message(field):
+                raise ValueError(
+                    f"{field} looks secret: give it with fields_from_env (--fields-from-env {field}=ENV_VAR) "
+                    "or, through the MCP server, fields_from_user (the user types it on a local page)"
+                )
         return value
 
 

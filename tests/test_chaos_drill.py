@@ -67,3 +67,5 @@ def test_no_health_verdict_is_false(figures):
     assert health["right"] + health["unknown"] == health["checks"] == 2, health
     # Every deployed flow was judged (each deploy is one flow), against a truth that held still.
     assert health["flows_per_check"] == 3 and health["truth_drifted"] == 0, health
+    # The checks are held to every verdict: one flow ran clean, one failed its run, one is paused.
+    assert health["truth"] == {"healthy": 1, "critical": 1, "warning": 1}, health

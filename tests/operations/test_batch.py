@@ -222,3 +222,18 @@ async def test_a_failure_that_is_not_transient_is_not_tried_again(sandbox, admin
     result = await run_batch(admin, batch(operation="update", ids=ids, set={"description": "x"}, preview=False))
     assert (result.succeeded, result.failed) == (1, 1)
     assert mutating_requests(sandbox)[f"PUT /data_sources/{ids[0]}"] == 1
+
+
+async def test_an_id_whose_first_read_failed_is_read_and_done_on_the_second_try(sandbox):
+    async with client_for(sandbox, max_attempts=2) as client:
+        ids = await make_sources(client, 2)
+        await client.put(f"/data_sources/{ids[1]}", json={"description": "already"})
+        for source_id in ids:
+            inject_fault(sandbox, "GET", rf"^/data_sources/{source_id}$", status=503, count=2)
+        result = await run_batch(
+            client, batch(operation="update", ids=ids, set={"description": "already"}, preview=False)
+        )
+    outcomes = {i.id: i for i in result.items}
+    assert outcomes[ids[0]].outcome == "succeeded" and outcomes[ids[0]].detail.startswith("updated")
+    # Nothing was sent for it in either round: it was up to date, not "confirmed".
+    assert outcomes[ids[1]].outcome == "skipped" and outcomes[ids[1]].detail == "already up to date"

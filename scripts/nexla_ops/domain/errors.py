@@ -61,8 +61,7 @@ class ErrorDocument(BaseModel):
 
     def as_json(self) -> dict[str, Any]:
         """The document as JSON, without fields that do not apply (``None``)."""
-        return self.model_dump(mode="json", exclude_none=True) | {"retryable": self.retryable,
-                                                                 "retry_after_s": self.retry_after_s}
+        return self.model_dump(mode="json") | {"retryable": self.retryable, "retry_after_s": self.retry_after_s}
 
 
 def _issues(error: pydantic.ValidationError) -> list[dict[str, Any]]:

@@ -339,8 +339,10 @@ def _plan(row: Mapping[str, Any], request: BatchRequest) -> tuple[str | None, st
 
 
 async def _act(
-    client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any], *, again: bool = False
+    client: AsyncNexlaClient, request: BatchRequest, row: Mapping[str, Any], *, again: bool = False,
+    changed_before: bool = False,
 ) -> tuple[ItemOutcome, str]:
+    # ``again``: a second try, from a fresh read; ``changed_before``: its first try sent the change.
     kind = request.resource_type
     path = f"{kind.path}/{row['id']}"
     if again:
@@ -348,16 +350,15 @@ async def _act(
         try:
             row = await client.get(path)
         except NotFoundError:
-            if request.operation == "delete":
+            if request.operation == "delete" and changed_before:
                 return "succeeded", "deleted (confirmed on a second try)"
             raise
         if not _matches(row, request):
             return "skipped", "no longer matches the selection"
-        action, reason = _plan(row, request)
-        if action is None:
-            return "succeeded", f"{request.operation} confirmed on a second try ({reason})"
     action, reason = _plan(row, request)
     if action is None:
+        if changed_before:  # nothing left to do: the first try's change went through
+            return "succeeded", f"{request.operation} confirmed on a second try ({reason})"
         return "skipped", reason
     if action in ("activate", "pause"):
         await client.put(f"{path}/{action}")
@@ -410,6 +411,7 @@ async def run_batch(
         if outcome in ("succeeded", "skipped")
     }
     todo = [r for r in rows if r["id"] not in finished]
+    by_id = {r["id"]: r for r in todo}
     items: dict[int, BatchItem] = {
         r["id"]: BatchItem(
             id=r["id"],
@@ -446,7 +448,8 @@ async def run_batch(
             nonlocal count
             base = {"id": row["id"], "name": row.get("name"), "status": row.get("status")}
             try:
-                outcome, detail = await _act(client, request, row, again=again)
+                outcome, detail = await _act(client, request, row, again=again,
+                                             changed_before=again and row["id"] in by_id)
                 item = BatchItem(**base, outcome=outcome, detail=detail)
             except (NexlaError, _NotApplied) as error:
                 item = BatchItem(**base, outcome="failed", detail="", error=error_document(error))
@@ -479,7 +482,6 @@ async def run_batch(
                     raise outcome
                 items[outcome.id] = outcome
             # Rows whose change failed, and ids whose first read failed, for transient reasons.
-            by_id = {r["id"]: r for r in todo}
             transient = [
                 by_id.get(i.id, {"id": i.id, "name": i.name})
                 for i in items.values()
